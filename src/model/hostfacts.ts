@@ -1,0 +1,51 @@
+/** What only a live host can tell (filled by the audit door; type only until then). */
+export interface SocketFile {
+  path: string;
+  runtime: string;
+  uid: number;
+  gid: number;
+  mode: number;
+  owner?: string;
+  group?: string;
+  /** Users who can open it: owner, members of the group, users whose primary group it is. */
+  openableBy?: string[];
+  worldWritable?: boolean;
+  acl?: string[];
+}
+
+export interface DaemonListener {
+  address: string;
+  port: number;
+  process?: string;
+  pid?: number;
+  tls: boolean | "unknown";
+  answersDockerApi?: boolean;
+  source: "flag" | "daemon.json" | "systemd" | "proc-net";
+}
+
+export interface DaemonConfig {
+  hosts: string[];
+  tls?: boolean;
+  tlsverify?: boolean;
+  usernsRemap?: string;
+  authorizationPlugins?: string[];
+  rootless?: boolean;
+  source: string;
+}
+
+export interface HostEvent {
+  time: number;
+  type: string;
+  action: string;
+  actor: string;
+  attributes?: Record<string, string>;
+}
+
+export interface HostFacts {
+  host: string;
+  sockets: SocketFile[];
+  listeners: DaemonListener[];
+  daemon: DaemonConfig[];
+  events: HostEvent[];
+  persistence: { path: string; modified: number; why: string }[];
+}
