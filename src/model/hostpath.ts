@@ -103,16 +103,14 @@ export function socketExposure(rawPath: string): SocketExposure | undefined {
   if (!isAbsoluteHostPath(p)) return undefined;
   // `/var` holds `/var/run`, which is `/run` on most hosts (and a real directory on some): a
   // parent of `/var/run` is treated as a parent of every socket under `/run`.
-  const below = WELL_KNOWN_SOCKETS.filter((s) => {
+  const below: { pat: string[]; runtime: Runtime }[] = [];
+  for (const s of WELL_KNOWN_SOCKETS) {
     const pat = segs(s.pattern);
-    if (ps.length < pat.length && matchPrefix(ps, pat)) return true;
-    return pat[0] === "run" && ps.length < pat.length + 1 && matchPrefix(ps, ["var", ...pat]);
-  });
+    if (ps.length < pat.length && matchPrefix(ps, pat)) below.push({ pat, runtime: s.runtime });
+    else if (pat[0] === "run" && ps.length <= pat.length && matchPrefix(ps, ["var", ...pat])) below.push({ pat: ["var", ...pat], runtime: s.runtime });
+  }
   if (below.length === 0) return undefined;
-  const reaches = below.map((s) => {
-    const pat = segs(s.pattern);
-    return "/" + pat.map((x, i) => (i < ps.length ? ps[i] : x === "*" ? "<uid>" : x)).join("/");
-  });
+  const reaches = below.map(({ pat }) => "/" + pat.map((x, i) => (i < ps.length ? ps[i] : x === "*" ? "<uid>" : x)).join("/"));
   return { relation: "parent", runtime: below[0]!.runtime, socketPath: reaches[0]!, reaches };
 }
 

@@ -1,0 +1,46 @@
+import type { Workload } from "../model/workload.js";
+import type { ScanError } from "../model/finding.js";
+import type { Pos } from "../model/location.js";
+
+/** One file handed to a source. `path` is relative to the scan root, with `/` separators. */
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+/** What a source may ask of the scan: other files of the same tree (compose `extends`,
+ *  `include`, `.env`; Helm `values.yaml`). Paths are root-relative; reads outside the root or
+ *  through symlinks leaving it return undefined. */
+export interface SourceContext {
+  readFile(relPath: string): string | undefined;
+  /** Files of the scan that were already detected (for cross-file references). */
+  exists(relPath: string): boolean;
+}
+
+/** A daemon endpoint written in configuration (daemon.json hosts, dockerd -H, DOCKER_HOST,
+ *  provider "docker" host, a dind service started without TLS). Rules of kind `daemon` judge it. */
+export interface DaemonEndpoint {
+  file: string;
+  at?: Pos;
+  object: string;
+  /** As written: `tcp://0.0.0.0:2375`, `fd://`, `unix:///var/run/docker.sock`. */
+  address: string;
+  /** Is TLS verification on for this endpoint, off, or unknown from this file alone? */
+  tls: "verify" | "no-verify" | "off" | "unknown";
+  role: "listener" | "client";
+  uncertain?: string;
+}
+
+export interface ExtractResult {
+  workloads: Workload[];
+  endpoints?: DaemonEndpoint[];
+  errors: ScanError[];
+}
+
+/** A file format: detect by name/content, extract Workloads (only translate, never judge). */
+export interface Source {
+  id: string;
+  /** Cheap test on the name; content sniffing is allowed when the name is ambiguous (`*.yaml`). */
+  detect(file: SourceFile): boolean;
+  extract(file: SourceFile, ctx: SourceContext): ExtractResult;
+}
