@@ -2,7 +2,9 @@
 // pre-commit hooks (one file per entry + lazily loaded chunks per command beats hundreds of
 // tiny module loads), and users get one self-contained dist/ without a TypeScript runtime.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { rmSync, readFileSync } from "node:fs";
+
+const { version } = JSON.parse(readFileSync("package.json", "utf8"));
 
 rmSync("dist", { recursive: true, force: true });
 await build({
@@ -17,4 +19,5 @@ await build({
   sourcemap: "linked",
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
+  define: { __SOCKWARDEN_VERSION__: JSON.stringify(version) },
 });

@@ -3,6 +3,7 @@ import type { Severity } from "../model/severity.js";
 import type { Pos } from "../model/location.js";
 import type { Workload } from "../model/workload.js";
 import type { HostFacts } from "../model/hostfacts.js";
+import type { DaemonEndpoint } from "../sources/types.js";
 
 /** Rule metadata: the single source for `sockwarden rules`, docs/rules.md and SARIF's rule table. */
 export interface RuleMeta {
@@ -36,6 +37,9 @@ export interface RuleContext {
     capabilities: string[];
     images: string[];
   };
+  /** Other workloads from the same file or host (a compose project's services, a host's
+   *  containers): lets a rule see that DOCKER_HOST points at a sibling socket proxy. */
+  siblings: readonly Workload[];
 }
 
 export interface WorkloadRule {
@@ -50,4 +54,17 @@ export interface HostRule {
   check(h: HostFacts, ctx: RuleContext): RuleHit[];
 }
 
-export type Rule = WorkloadRule | HostRule;
+export interface EndpointRule {
+  meta: RuleMeta;
+  kind: "endpoint";
+  check(e: DaemonEndpoint, ctx: RuleContext): RuleHit[];
+}
+
+/** Findings the engine itself raises (expired exceptions, suppressions without a reason): they
+ *  have metadata for the catalog, docs and SARIF, but no check of their own. */
+export interface PolicyRule {
+  meta: RuleMeta;
+  kind: "policy";
+}
+
+export type Rule = WorkloadRule | HostRule | EndpointRule | PolicyRule;

@@ -40,6 +40,10 @@ export interface ExtractResult {
 /** A file format: detect by name/content, extract Workloads (only translate, never judge). */
 export interface Source {
   id: string;
+  /** Name-only prefilter, so the scan never reads files no source could want: "yes" (the name
+   *  says it is ours: a binary or broken file with this name is reported), "maybe" (content
+   *  decides: `*.yaml`, extension-less scripts), "no". Absent means "maybe". */
+  accepts?(path: string): "yes" | "maybe" | "no";
   /** Cheap test on the name; content sniffing is allowed when the name is ambiguous (`*.yaml`). */
   detect(file: SourceFile): boolean;
   extract(file: SourceFile, ctx: SourceContext): ExtractResult;

@@ -1,0 +1,148 @@
+import { stat } from "node:fs/promises";
+import type { Finding, ScanError } from "../model/finding.js";
+import type { Workload } from "../model/workload.js";
+import type { Report } from "../model/report.js";
+import type { Severity } from "../model/severity.js";
+import type { Policy } from "../policy/types.js";
+import type { DaemonEndpoint, Source, SourceFile } from "../sources/types.js";
+import { evaluate, reasonlessSuppressionFinding, suppress, sortFindings } from "../rules/evaluate.js";
+import { parseInlineSuppressions, type InlineSuppression } from "../policy/inline.js";
+import { loadPolicy } from "../policy/load.js";
+import { walkTree, WalkRootError } from "./walk.js";
+import { readTextFile, DEFAULT_MAX_FILE_BYTES } from "./readfile.js";
+import { makeSourceContext } from "./context.js";
+import { sourcesFor } from "../sources/index.js";
+import { summarize } from "../report/summary.js";
+import { TOOL } from "../version.js";
+
+export interface ScanOptions {
+  /** An already loaded policy (the library use); otherwise `policyFile` or discovery from the root. */
+  policy?: Policy;
+  policyFile?: string;
+  exclude?: string[];
+  /** Per-file size limit in bytes (default 5 MiB). */
+  maxFileBytes?: number;
+  includeDocs?: boolean;
+  failOn?: Severity;
+  now?: Date;
+  /** Read files this many at a time (default 32). */
+  concurrency?: number;
+}
+
+export { WalkRootError, DEFAULT_MAX_FILE_BYTES };
+
+/** Scan a repository (or one file) for runtime-socket exposure. Never throws for a bad file:
+ *  per-file problems are `errors` in the report. Throws `WalkRootError` when the root itself
+ *  cannot be read and `PolicyError` for an invalid policy (both usage errors: exit 2). */
+export async function scan(root: string, opts: ScanOptions = {}): Promise<Report> {
+  const policy = opts.policy ?? loadPolicy({ file: opts.policyFile, root });
+  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const sources = sourcesFor({ includeDocs: opts.includeDocs === true });
+
+  // A single file is a tree of one.
+  let walkRoot = root;
+  let only: string | undefined;
+  const st = await stat(root).catch((e: NodeJS.ErrnoException) => {
+    throw new WalkRootError(`cannot read ${root}: ${e.code === "ENOENT" ? "no such file or directory" : e.message}`);
+  });
+  if (st.isFile()) {
+    const i = Math.max(root.lastIndexOf("/"), 0);
+    walkRoot = i === 0 ? (root.startsWith("/") ? "/" : ".") : root.slice(0, i);
+    only = root.slice(i === 0 && !root.startsWith("/") ? 0 : i + 1);
+  }
+  const walked = only
+    ? { files: [{ path: only, abs: root }], errors: [] as ScanError[] }
+    : await walkTree(walkRoot, { exclude: opts.exclude });
+
+  const errors: ScanError[] = [...walked.errors];
+  const workloads: Workload[] = [];
+  const endpoints: DaemonEndpoint[] = [];
+  const texts = new Map<string, string | undefined>();
+  const ctx = makeSourceContext(walkRoot, maxBytes, texts);
+  const withSuppressions = new Map<string, InlineSuppression[]>();
+  let filesScanned = 0;
+
+  const handle = (path: string, text: string, candidates: Source[]) => {
+    const file: SourceFile = { path, text };
+    for (const src of candidates) {
+      if (!src.detect(file)) continue;
+      filesScanned++;
+      let res;
+      try {
+        res = src.extract(file, ctx);
+      } catch (e) {
+        // Sources must not throw; if one does, the file is an error and the scan goes on.
+        errors.push({ file: path, message: `internal error while reading this file as ${src.id}: ${(e as Error).message}` });
+        break;
+      }
+      workloads.push(...res.workloads);
+      if (res.endpoints) endpoints.push(...res.endpoints);
+      errors.push(...res.errors);
+      if (text.includes("sockwarden:ignore")) withSuppressions.set(path, parseInlineSuppressions(text));
+      texts.set(path, text);
+      break; // one format per file: sources are ordered from the most specific
+    }
+  };
+
+  const queue = walked.files;
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const entry = queue[next++]!;
+      let interesting = false;
+      const candidates = sources.filter((s) => {
+        const a = s.accepts ? s.accepts(entry.path) : "maybe";
+        if (a === "yes") interesting = true;
+        return a !== "no";
+      });
+      if (candidates.length === 0) continue;
+      const r = await readTextFile(entry.abs, { maxFileBytes: maxBytes, expectText: interesting });
+      if ("skipped" in r) continue;
+      if ("error" in r) {
+        errors.push(r.line !== undefined ? { file: entry.path, line: r.line, message: r.error } : { file: entry.path, message: r.error });
+        continue;
+      }
+      handle(entry.path, r.text, candidates);
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency ?? 32 }, worker));
+
+  let findings = evaluate({ workloads, endpoints }, policy, { now: opts.now });
+  findings = applyInlineSuppressions(findings, withSuppressions, policy);
+  const report: Report = {
+    version: 1,
+    tool: { ...TOOL },
+    kind: "scan",
+    target: root,
+    findings,
+    errors: errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0))),
+    summary: summarize(findings, errors, opts.failOn ?? "high"),
+  };
+  report.summary.filesScanned = filesScanned;
+  return report;
+}
+
+/** `# sockwarden:ignore <concern> -- <reason>` on the finding's line or the line above.
+ *  A comment without a reason suppresses nothing and is a `policy` finding itself. */
+export function applyInlineSuppressions(findings: Finding[], byFile: Map<string, InlineSuppression[]>, policy: Policy): Finding[] {
+  if (byFile.size === 0) return findings;
+  const reasonless = new Map<string, Finding>();
+  for (const f of findings) {
+    if (f.suppressed || !f.location.file || f.location.line === undefined) continue;
+    const list = byFile.get(f.location.file);
+    if (!list) continue;
+    const s = list.find((x) => x.line === f.location.line && (x.concerns.includes("*") || x.concerns.includes(f.concern)));
+    if (!s) continue;
+    if (s.reason) suppress(f, { kind: "inline", reason: s.reason, source: `${f.location.file}:${s.commentLine}` });
+  }
+  if ((policy.rules.policy ?? "deny") !== "off") {
+    for (const [file, list] of byFile) {
+      for (const s of list) {
+        if (s.reason) continue;
+        const key = `${file}:${s.commentLine}`;
+        if (!reasonless.has(key)) reasonless.set(key, reasonlessSuppressionFinding(file, s.commentLine, s.concerns, policy));
+      }
+    }
+  }
+  return reasonless.size ? sortFindings([...findings, ...reasonless.values()]) : findings;
+}
