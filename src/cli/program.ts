@@ -1,0 +1,72 @@
+import { Command, CommanderError, Option } from "commander";
+import { VERSION } from "../version.js";
+import { EXIT, UsageError } from "./io.js";
+import { SEVERITIES } from "../model/severity.js";
+
+/** Builds the command tree. Each action imports its own module, so `sockwarden rules` never
+ *  loads the YAML parser and `sockwarden scan` never loads the proxy. */
+export function program(): Command {
+  const p = new Command("sockwarden")
+    .description("Find and contain container-runtime socket exposure.")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError()
+    .exitOverride();
+
+  p.command("scan")
+    .description("Scan a repository (or one file) for runtime-socket exposure: compose, Kubernetes, CI configs, scripts, IaC, daemon config.")
+    .argument("[path]", "directory or file to scan", ".")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
+    .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .addOption(new Option("--fail-on <severity>", "exit 1 when a finding at or above this severity is denied by policy").choices([...SEVERITIES]).default("high"))
+    .option("-p, --policy <file>", "policy file (default: sockwarden.yaml at the scan root or above, up to the git top)")
+    .option("-e, --exclude <glob>", "leave out matching paths (repeatable)", collect, [] as string[])
+    .option("--max-file-size <size>", "skip (and report) files larger than this", "5MiB")
+    .option("--include-docs", "also read fenced code blocks in Markdown documentation")
+    .option("--exit-zero", "always exit 0 when the scan ran (report only)")
+    .option("--color", "force colours")
+    .option("--no-color", "no colours")
+    .action(async (path: string, opts) => {
+      const { scanCommand } = await import("./scan.js");
+      return setExit(await scanCommand(path, opts));
+    });
+
+  p.command("rules")
+    .description("List the rule catalog: id, concern, severity, what it means and what to do.")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+    .action(async (opts) => {
+      const { rulesCommand } = await import("./rules.js");
+      return setExit(rulesCommand(opts));
+    });
+
+  return p;
+}
+
+let exitCode: number = EXIT.OK;
+function setExit(code: number): void {
+  exitCode = code;
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+export async function run(argv: string[]): Promise<number> {
+  exitCode = EXIT.OK;
+  const p = program();
+  try {
+    await p.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version are not errors.
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.OK;
+      return EXIT.USAGE;
+    }
+    if (e instanceof UsageError || (e as Error).name === "PolicyError" || (e as Error).name === "WalkRootError") {
+      process.stderr.write(`sockwarden: ${(e as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+    process.stderr.write(`sockwarden: internal error: ${(e as Error).stack ?? e}\n`);
+    return EXIT.USAGE;
+  }
+}
