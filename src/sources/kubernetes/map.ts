@@ -167,7 +167,7 @@ export function podSpecToWorkloads(podSpec: YValue, meta: ObjectMeta): MapResult
     const list = yget(podSpec, field);
     if (list === undefined || (list.kind === "scalar" && list.value === null)) continue;
     if (list.kind !== "seq") {
-      out.errors.push(`${objName}${lineSuffix(list.pos)}: \`${field}\` is not a list; those containers were not scanned`);
+      out.errors.push(`${objName}${lineSuffix(keyAt(podSpec, field) ?? list.pos)}: \`${field}\` is not a list; those containers were not scanned`);
       continue;
     }
     list.items.forEach((c, i) => {
@@ -344,7 +344,7 @@ function hostPathVolumes(podSpec: YMap, objName: string, errors: string[]): Map<
   const out = new Map<string, HostPathVolume>();
   const vols = yget(podSpec, "volumes");
   if (vols !== undefined && vols.kind !== "seq" && !(vols.kind === "scalar" && vols.value === null)) {
-    errors.push(`${objName}${lineSuffix(vols.pos)}: \`volumes\` is not a list; hostPath volumes not checked`);
+    errors.push(`${objName}${lineSuffix(keyAt(podSpec, "volumes") ?? vols.pos)}: \`volumes\` is not a list; hostPath volumes not checked`);
     return out;
   }
   for (const v of yitems(vols)) {
@@ -353,7 +353,7 @@ function hostPathVolumes(podSpec: YMap, objName: string, errors: string[]): Map<
     const name = ystr(yget(v, "name")) ?? "(unnamed)";
     const path = ystr(yget(hp, "path"));
     if (path === undefined) {
-      errors.push(`${objName}${lineSuffix(hp.pos ?? v.pos)}: hostPath volume \`${name}\` has no path; not checked`);
+      errors.push(`${objName}${lineSuffix(keyAt(v, "hostPath") ?? hp.pos ?? v.pos)}: hostPath volume \`${name}\` has no path; not checked`);
       continue;
     }
     const type = ystr(yget(hp, "type"));
