@@ -1,4 +1,4 @@
-import { parseAllDocuments, LineCounter, isMap, isSeq, isScalar, isAlias, isPair, type Node, type Document, type YAMLMap } from "yaml";
+import { parseAllDocuments, LineCounter, isMap, isSeq, isScalar, isAlias, isPair, visit, type Node, type Document, type YAMLMap, type Alias } from "yaml";
 import type { Pos } from "../model/location.js";
 
 /**
@@ -91,6 +91,23 @@ interface St {
   maxDepth: number;
   file?: string;
   doc: Document.Parsed;
+  /** Alias → anchored node, built once per document on the first alias. `Alias.resolve(doc)`
+   *  walks the whole document on every call (O(aliases × nodes): minutes for a large file). */
+  aliasTargets?: Map<Alias, unknown>;
+}
+
+/** Same rule as the `yaml` package: an alias refers to the last node anchored with its name
+ *  before it, in document order. */
+function aliasTargets(doc: Document.Parsed): Map<Alias, unknown> {
+  const targets = new Map<Alias, unknown>();
+  const current = new Map<string, unknown>();
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) targets.set(node, current.get(node.source));
+      else if ((node as { anchor?: string }).anchor) current.set((node as { anchor: string }).anchor, node);
+    },
+  });
+  return targets;
 }
 
 function conv(node: unknown, lc: LineCounter, st: St, depth: number): YValue | undefined {
@@ -98,7 +115,8 @@ function conv(node: unknown, lc: LineCounter, st: St, depth: number): YValue | u
   if (depth > st.maxDepth) throw new YamlBudgetError(`YAML nested deeper than ${st.maxDepth} levels`);
   if (node === null || node === undefined) return undefined;
   if (isAlias(node)) {
-    const target = node.resolve(st.doc);
+    st.aliasTargets ??= aliasTargets(st.doc);
+    const target = st.aliasTargets.get(node);
     return conv(target, lc, st, depth + 1);
   }
   const pos = posOf(node as Node, lc, st.file);
