@@ -157,7 +157,7 @@ function valuePos(opts: DockerParseOptions, w: Word, offset: number): Pos {
   return mapPos(opts, w.line, w.plain ? w.column + offset : w.column);
 }
 
-function namespaceOf(raw: string): NamespaceSetting {
+function namespaceOf(raw: string, ns: NamespaceName): NamespaceSetting {
   const v = raw.trim();
   const lower = v.toLowerCase();
   if (lower === "host") return { mode: "host", raw: v };
@@ -165,6 +165,8 @@ function namespaceOf(raw: string): NamespaceSetting {
   if (lower === "private" || lower === "" || lower === "bridge" || lower === "default" || lower === "shareable") return { mode: "private", raw: v };
   if (lower.startsWith("container:")) return { mode: "container", ref: v.slice(10), raw: v };
   if (lower.startsWith("service:")) return { mode: "service", ref: v.slice(8), raw: v };
+  // A user-defined network is as private as the default bridge.
+  if (ns === "network" && lower !== "") return { mode: "private", raw: v };
   return { mode: "other", raw: v };
 }
 
@@ -254,7 +256,7 @@ function applyValueFlag(ctx: Ctx, name: string, val: ResolvedWord, at: Pos): voi
     }
     default: {
       const ns = NS_FLAGS[name];
-      if (ns) w.namespaces[ns] = located(namespaceOf(v), at, u);
+      if (ns) w.namespaces[ns] = located(namespaceOf(v, ns), at, u);
       return;
     }
   }
