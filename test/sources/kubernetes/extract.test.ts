@@ -284,3 +284,36 @@ test("extract never throws: garbage, alias bombs and absurd nesting become error
     for (const e of r.errors) assert.equal(e.file, name);
   }
 });
+
+test("anchors and aliases: a shared securityContext counts for every container, at the anchor's line; a redefined anchor is the latest one", () => {
+  const text = [
+    "apiVersion: v1", //                                   1
+    "kind: Pod", //                                        2
+    "metadata: {name: anchors}", //                        3
+    "spec:", //                                            4
+    "  containers:", //                                    5
+    "    - name: a", //                                    6
+    "      image: x", //                                   7
+    "      securityContext: &sc {privileged: true}", //    8: `privileged` at column 29
+    "    - name: b", //                                    9
+    "      image: x", //                                   10
+    "      securityContext: *sc", //                       11
+    "    - name: c", //                                    12
+    "      image: x", //                                   13
+    "      securityContext: &sc {privileged: false}", //   14: redefines `sc`
+    "    - name: d", //                                    15
+    "      image: x", //                                   16
+    "      securityContext: *sc", //                       17: the latest `sc` (false)
+  ].join("\n");
+  const r = kubernetesSource.extract({ path: "anchors.yaml", text }, ctx);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(
+    r.workloads.map((w) => [w.source.containerName, w.privileged]),
+    [
+      ["a", { value: true, at: at(8, 29) }],
+      ["b", { value: true, at: at(8, 29) }],
+      ["c", { value: false, at: at(14, 29) }],
+      ["d", { value: false, at: at(14, 29) }],
+    ],
+  );
+});
