@@ -39,10 +39,15 @@ export function parseInlineSuppressions(text: string): InlineSuppression[] {
       commentLine: i + 1,
       concerns: s.concerns,
     };
-    if (s.reason !== undefined) entry.reason = s.reason;
     const unknown = s.concerns.filter((c) => c !== "*" && !isConcern(c));
-    if (unknown.length) entry.unknownConcerns = unknown;
+    if (unknown.length) {
+      entry.unknownConcerns = unknown;
+      s.problem ??= `unknown concern${unknown.length > 1 ? "s" : ""} ${unknown.map((c) => `"${c}"`).join(", ")}`;
+    }
+    // Only a well-formed comment carries a reason: a malformed one must never suppress, and the
+    // engine reports every reasonless comment as a \`policy\` finding (with \`problem\` as the why).
     if (s.problem) entry.problem = s.problem;
+    else if (s.reason !== undefined) entry.reason = s.reason;
     out.push(entry);
   }
   return out;

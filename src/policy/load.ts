@@ -225,7 +225,7 @@ function readExceptions(root: YMap, v: Validator, policy: Policy, file: string):
     const match = readMatch(m, v, where);
     const common = readOwned(m, v, where);
     if (concern && match && common) {
-      const exc: PolicyException = { concern, match, ...common, source: `${file}:${at}`, line: at };
+      const exc: PolicyException = { concern, match, ...common, source: file, line: at };
       policy.exceptions.push(exc);
     }
   });

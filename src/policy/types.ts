@@ -23,8 +23,9 @@ export interface PolicyException {
   owner: string;
   /** ISO date (YYYY-MM-DD); the exception stops suppressing after that day. */
   expires: string;
-  /** Where it is written, for messages (`sockwarden.yaml:12`). */
+  /** The policy file it is written in (`sockwarden.yaml`); with `line`: `sockwarden.yaml:12`. */
   source: string;
+  /** 1-based line where the exception's list item starts. */
   line?: number;
 }
 
@@ -72,12 +73,13 @@ export interface InlineSuppression {
   /** Concern names as written (lower-cased), or `["*"]` for `*` / `all`. May contain unknown
    *  names: see `unknownConcerns`. */
   concerns: string[];
-  /** Text after ` -- `, trimmed; undefined when missing or empty (the engine reports that as a
+  /** Text after ` -- `, trimmed. Set only on a well-formed comment: undefined when the reason is
+   *  missing or empty, or when `problem` is set (the engine reports a reasonless comment as a
    *  `policy` finding instead of suppressing). */
   reason?: string;
-  /** Names in `concerns` that are not known concerns (a typo suppresses nothing). */
+  /** Names in `concerns` that are not known concerns (then `problem` is set too). */
   unknownConcerns?: string[];
-  /** What is malformed about the comment, in plain words, when something is. */
+  /** What is wrong with the comment, in plain words (missing reason, unknown concern, stray text). */
   problem?: string;
 }
 

@@ -57,7 +57,13 @@ const cases: { name: string; text: string; want: unknown[] }[] = [
   {
     name: "unknown concern kept and listed",
     text: "a: 1 # sockwarden:ignore socket-mnt -- typo\n",
-    want: [{ line: 1, commentLine: 1, concerns: ["socket-mnt"], reason: "typo", unknownConcerns: ["socket-mnt"] }],
+    // a malformed comment never carries a reason, so it cannot suppress and is reported
+    want: [{ line: 1, commentLine: 1, concerns: ["socket-mnt"], unknownConcerns: ["socket-mnt"], problem: 'unknown concern "socket-mnt"' }],
+  },
+  {
+    name: "one unknown concern in a list spoils the whole comment",
+    text: "a: 1 # sockwarden:ignore privileged,devics,foo -- x\n",
+    want: [{ line: 1, commentLine: 1, concerns: ["privileged", "devics", "foo"], unknownConcerns: ["devics", "foo"], problem: 'unknown concerns "devics", "foo"' }],
   },
   {
     name: "text without -- is not a reason",
@@ -67,7 +73,7 @@ const cases: { name: string; text: string; want: unknown[] }[] = [
   {
     name: "no concern",
     text: "a: 1 # sockwarden:ignore -- why\n",
-    want: [{ line: 1, commentLine: 1, concerns: [], reason: "why", problem: 'no concern named (write "sockwarden:ignore <concern> -- <reason>", or "*" for every concern)' }],
+    want: [{ line: 1, commentLine: 1, concerns: [], problem: 'no concern named (write "sockwarden:ignore <concern> -- <reason>", or "*" for every concern)' }],
   },
   {
     name: "## comment alone on its line is not trailing",

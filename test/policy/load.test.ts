@@ -69,7 +69,7 @@ test("issue 2's example plus the door sections of issues 5, 6 and 7 parse to the
         reason: "ingress reads container events until the socket proxy is deployed",
         owner: "platform-team",
         expires: "2027-03-31", // a string: YAML 1.2 has no timestamp type
-        source: "sockwarden.yaml:8",
+        source: "sockwarden.yaml",
         line: 8,
       },
     ],
