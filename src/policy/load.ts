@@ -460,9 +460,10 @@ export const POLICY_FILE_NAMES = ["sockwarden.yaml", "sockwarden.yml", ".sockwar
  * Find and parse the policy:
  * 1. `opts.file` (the `--policy` flag), else 2. `SOCKWARDEN_POLICY` (non-empty): that file, which
  *    must exist; messages name it as given.
- * 3. Else discovery: the names in `POLICY_FILE_NAMES` in `root`, then in each parent up to and
- *    including the directory that contains `.git` (the repository top). When `root` is not inside
- *    a git repository only `root` itself is searched (never a stray file in `/` or `$HOME`).
+ * 3. Else discovery: the names in `POLICY_FILE_NAMES` in `root` (its directory when `root` is a
+ *    file), then in each parent up to and including the directory that contains `.git` (the
+ *    repository top). When `root` is not inside a git repository only `root` itself is searched
+ *    (never a stray file in `/` or `$HOME`).
  *    Messages name the file relative to `root`.
  * 4. Nothing found: `defaultPolicy()` (every concern denies, no exceptions).
  */
@@ -470,7 +471,8 @@ export function loadPolicy(opts: LoadPolicyOptions = {}): Policy {
   const env = opts.env ?? process.env;
   const explicit = opts.file ?? (env.SOCKWARDEN_POLICY ? env.SOCKWARDEN_POLICY : undefined);
   if (explicit !== undefined) return readPolicyFile(path.resolve(explicit), explicit);
-  const root = path.resolve(opts.root ?? ".");
+  let root = path.resolve(opts.root ?? ".");
+  if (isFile(root)) root = path.dirname(root); // `sockwarden scan compose.yml`: start beside the file
   for (const dir of searchDirs(root)) {
     const found = POLICY_FILE_NAMES.filter((n) => isFile(path.join(dir, n)));
     if (found.length === 0) continue;

@@ -265,6 +265,9 @@ test("loadPolicy: discovery at the root, walking up to the git top, and its limi
   assert.equal(loadPolicy({ root: path.join(dir, "svc/b"), env }).file, ".sockwarden.yaml");
   assert.deepEqual(loadPolicy({ root: path.join(dir, "svc/c"), env }).rules, { "host-path": "warn" });
   assert.equal(loadPolicy({ root: dir, env }).file, "sockwarden.yaml");
+  // A file as the root (scanning one file): discovery starts in its directory.
+  assert.deepEqual(loadPolicy({ root: path.join(dir, "svc/c/sockwarden.yml"), env }).rules, { "host-path": "warn" });
+  assert.equal(loadPolicy({ root: path.join(dir, "svc/a/compose.yml"), env }).file, "../../sockwarden.yaml");
 });
 
 test("loadPolicy: outside a git repository only the root is searched; none → default policy", (t) => {
