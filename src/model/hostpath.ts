@@ -39,7 +39,6 @@ const WELL_KNOWN_SOCKETS: { pattern: string; runtime: Runtime }[] = [
   { pattern: "/run/user/*/docker.sock", runtime: "docker" },
   { pattern: "/run/docker/containerd/containerd.sock", runtime: "containerd" },
   { pattern: "/run/containerd/containerd.sock", runtime: "containerd" },
-  { pattern: "/run/containerd/containerd.sock.ttrpc", runtime: "containerd" },
   { pattern: "/run/k3s/containerd/containerd.sock", runtime: "k3s" },
   { pattern: "/var/snap/microk8s/common/run/containerd.sock", runtime: "containerd" },
   { pattern: "/run/crio/crio.sock", runtime: "cri-o" },
@@ -57,6 +56,7 @@ const WELL_KNOWN_SOCKETS: { pattern: string; runtime: Runtime }[] = [
 const SOCKET_NAMES: Record<string, Runtime> = {
   "docker.sock": "docker",
   "containerd.sock": "containerd",
+  "containerd.sock.ttrpc": "containerd",
   "crio.sock": "cri-o",
   "podman.sock": "podman",
   "buildkitd.sock": "buildkit",

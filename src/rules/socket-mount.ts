@@ -30,9 +30,10 @@ export const runtimeSocketMount: WorkloadRule = {
       if (!hp) continue;
       const ex = socketExposure(hp);
       if (!ex) continue;
-      const what = ex.relation === "socket" ? `the ${ex.runtime} socket ${hp}` : `${hp}, which holds ${listSockets(ex.reaches)}`;
       const into = m.target ? ` at ${m.target}` : "";
       const via = m.via ? ` (via ${m.via})` : "";
+      const what =
+        ex.relation === "socket" ? `the ${ex.runtime} socket ${hp}${into}${via}` : `${hp}${into}${via}; that directory holds ${listSockets(ex.reaches)}`;
       let severity: Severity = id.state === "non-root" ? "high" : "critical";
       let reason =
         id.state === "non-root"
@@ -68,7 +69,7 @@ export const runtimeSocketMount: WorkloadRule = {
         severity,
         at: m.at,
         uncertain: m.uncertain,
-        message: `Mounts ${what}${into}${via}.${reason}${ro}`,
+        message: `Mounts ${what}.${reason}${ro}`,
       });
     }
     return hits;
@@ -77,6 +78,7 @@ export const runtimeSocketMount: WorkloadRule = {
 
 function listSockets(reaches: string[]): string {
   const names = [...new Set(reaches.map((r) => r.slice(r.lastIndexOf("/") + 1)))];
-  const shown = names.slice(0, 4).join(", ");
-  return names.length > 4 ? `${shown} and ${names.length - 4} more runtime sockets` : `runtime sockets (${shown})`;
+  if (names.length === 1) return `the runtime socket ${reaches[0]}`;
+  const shown = names.slice(0, 3).join(", ");
+  return names.length > 3 ? `${shown} and ${names.length - 3} more runtime sockets` : `the runtime sockets ${shown}`;
 }

@@ -6,7 +6,7 @@ import type { Severity } from "../model/severity.js";
 import type { Policy } from "../policy/types.js";
 import type { DaemonEndpoint, Source, SourceFile } from "../sources/types.js";
 import { evaluate, reasonlessSuppressionFinding, suppress, sortFindings } from "../rules/evaluate.js";
-import { parseInlineSuppressions, type InlineSuppression } from "../policy/inline.js";
+import { parseInlineSuppressions, findInlineSuppression, type InlineSuppression } from "../policy/inline.js";
 import { loadPolicy } from "../policy/load.js";
 import { walkTree, WalkRootError } from "./walk.js";
 import { readTextFile, DEFAULT_MAX_FILE_BYTES } from "./readfile.js";
@@ -131,7 +131,7 @@ export function applyInlineSuppressions(findings: Finding[], byFile: Map<string,
     if (f.suppressed || !f.location.file || f.location.line === undefined) continue;
     const list = byFile.get(f.location.file);
     if (!list) continue;
-    const s = list.find((x) => x.line === f.location.line && (x.concerns.includes("*") || x.concerns.includes(f.concern)));
+    const s = findInlineSuppression(list, f.location.line, f.concern);
     if (!s) continue;
     if (s.reason) suppress(f, { kind: "inline", reason: s.reason, source: `${f.location.file}:${s.commentLine}` });
   }

@@ -23,7 +23,7 @@ export function identityOf(w: Workload): Identity {
   }
   if (w.runAsNonRoot?.value === true) return { state: "non-root", gids, why: "runAsNonRoot: true" };
   const u = w.user?.value?.trim();
-  if (u === undefined || u === "") return { state: "unknown", gids, why: "no user is set, so the image decides (root for most images)" };
+  if (u === undefined || u === "") return { state: "unknown", gids, why: "no user is set, so the image decides: root for most images" };
   if (w.user?.uncertain || /\$/.test(u)) return { state: "unknown", gids, why: `user ${u} is not resolved` };
   const [name, group] = u.split(":", 2) as [string, string | undefined];
   if (group && /^\d+$/.test(group)) gids.push(Number(group));
