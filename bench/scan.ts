@@ -1,0 +1,341 @@
+// Scan throughput and start-up, each against a floor measured in the same run.
+//
+//   node --import tsx bench/scan.ts [--files 20000] [--runs 5] [--startup-runs 15] [--build] [--keep]
+//
+// 1. Throughput. Generates a repository of ~20,000 files in a temp dir (compose files, multi-doc
+//    Kubernetes manifests, unrelated YAML/JSON, code, docs; a .gitignore'd dist/ and a
+//    node_modules/ the scan must skip; a few socket mounts), then measures
+//    (a) the floor: list the same files, read every one, and parse every YAML file with the same
+//        parser and options (yaml's parseAllDocuments with a LineCounter, via parseYamlDocuments),
+//        doing nothing else — both with async reads (32 at a time) and with sync reads; the
+//        faster of the two is the floor;
+//    (b) the real scan: `scan()` from src/scan/index.ts (walk, .gitignore, detect, extract,
+//        rules, policy, summary), the library call the CLI makes.
+//    Runs are interleaved (floor, scan, floor, scan, …) after one warm-up each so that the page
+//    cache and the JIT treat both alike; the median of each is reported. Goal: scan ≤ 1.5× floor.
+// 2. Start-up. `node -e 0` vs `node bin/sockwarden.js --version` vs `node bin/sockwarden.js scan
+//    <one small compose file>`, interleaved, median of N runs each. Goal: ≤ 1.5× `node -e 0`.
+//    Uses the bundle in dist/ (what users run); builds it first with scripts/build.mjs when
+//    missing or when --build is given.
+//
+// Prints figures and ratios; asserts nothing (the machines are shared and noisy).
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, readFileSync, existsSync, promises as fsp } from "node:fs";
+import { tmpdir, cpus } from "node:os";
+import { join, dirname } from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseYamlDocuments } from "../src/sources/yamldoc.js";
+import { scan } from "../src/scan/index.js";
+import { walkTree } from "../src/scan/walk.js";
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string, def: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const TARGET_FILES = flag("--files", 20_000);
+const RUNS = flag("--runs", 5);
+const STARTUP_RUNS = flag("--startup-runs", 15);
+
+// ---------------------------------------------------------------------------------------------
+// Generator (deterministic: a seeded PRNG, so every run scans the same repository)
+
+let seed = 42;
+const rand = (): number => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const IMAGES = ["nginx:1.27", "postgres:16", "redis:7", "node:20-alpine", "python:3.12-slim", "ghcr.io/acme/api:1.4.2", "grafana/grafana:11.1.0"];
+
+function composeFile(svc: string, i: number): string {
+  const services: string[] = [];
+  const n = 3 + (i % 6);
+  for (let k = 0; k < n; k++) {
+    const name = k === 0 ? svc : `${svc}-${pick(["worker", "db", "cache", "queue", "cron", "proxy"])}${k}`;
+    const volumes = [`      - ./data/${name}:/var/lib/${name}`, `      - type: volume\n        source: ${name}-cache\n        target: /cache`];
+    // About 1 compose file in 20 mounts the socket (Traefik/Portainer style), some read-only.
+    if (k === 1 && i % 20 === 0) volumes.push(`      - /var/run/docker.sock:/var/run/docker.sock${i % 40 === 0 ? ":ro" : ""}`);
+    services.push(`  ${name}:
+    <<: *defaults
+    image: ${pick(IMAGES)}
+    environment:
+      LOG_LEVEL: info
+      PORT: "${8000 + k}"
+      DATABASE_URL: \${DATABASE_URL:-postgres://db/${name}}
+    ports:
+      - "${8000 + k}:${8000 + k}"
+    volumes:
+${volumes.join("\n")}
+    healthcheck:
+      test: ["CMD", "wget", "-qO-", "http://localhost:${8000 + k}/health"]
+      interval: 30s
+`);
+  }
+  const vols = Array.from({ length: n }, (_, k) => `  ${k === 0 ? svc : "v" + k}-cache: {}`).join("\n");
+  return `# ${svc} local stack\nx-defaults: &defaults\n  restart: unless-stopped\n  logging:\n    driver: json-file\n    options: { max-size: 10m }\n\nservices:\n${services.join("\n")}\nvolumes:\n${vols}\n`;
+}
+
+function podSpec(name: string, indent: string, socket: boolean): string {
+  const i = indent;
+  return `${i}serviceAccountName: ${name}
+${i}securityContext:
+${i}  runAsNonRoot: true
+${i}  runAsUser: 10001
+${i}containers:
+${i}  - name: ${name}
+${i}    image: ${pick(IMAGES)}
+${i}    ports:
+${i}      - containerPort: 8080
+${i}    resources:
+${i}      limits: { cpu: 500m, memory: 256Mi }
+${i}    env:
+${i}      - name: MODE
+${i}        value: production
+${i}    volumeMounts:
+${i}      - name: config
+${i}        mountPath: /etc/${name}
+${socket ? `${i}      - name: runtime\n${i}        mountPath: /host/run\n` : ""}${i}volumes:
+${i}  - name: config
+${i}    configMap:
+${i}      name: ${name}
+${socket ? `${i}  - name: runtime\n${i}    hostPath:\n${i}      path: /var/run\n` : ""}`;
+}
+
+function manifest(svc: string, kind: string, i: number): string {
+  const socket = kind === "DaemonSet" && i % 10 === 0;
+  const meta = `metadata:\n  name: ${svc}\n  namespace: ${svc.slice(0, 6)}\n  labels:\n    app: ${svc}\n`;
+  const workload =
+    kind === "CronJob"
+      ? `apiVersion: batch/v1\nkind: CronJob\n${meta}spec:\n  schedule: "*/5 * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n${podSpec(svc, "          ", false)}`
+      : `apiVersion: apps/v1\nkind: ${kind}\n${meta}spec:\n${kind === "DaemonSet" ? "" : "  replicas: 3\n"}  selector:\n    matchLabels:\n      app: ${svc}\n  template:\n    metadata:\n      labels:\n        app: ${svc}\n    spec:\n${podSpec(svc, "      ", socket)}`;
+  return `${workload}---
+apiVersion: v1
+kind: Service
+${meta}spec:
+  selector:
+    app: ${svc}
+  ports:
+    - port: 80
+      targetPort: 8080
+---
+apiVersion: v1
+kind: ConfigMap
+${meta}data:
+  settings.yaml: |
+    feature_flags:
+      new_checkout: ${i % 2 === 0}
+    timeout_seconds: 30
+`;
+}
+
+function unrelatedYaml(i: number): string {
+  const lines = ["# application settings", `version: ${i % 5}`, "server:", "  host: 0.0.0.0", `  port: ${3000 + (i % 100)}`, "features:"];
+  for (let k = 0; k < 20 + (i % 30); k++) lines.push(`  - name: flag_${k}\n    enabled: ${k % 3 === 0}\n    rollout: ${(k * 7) % 100}`);
+  return lines.join("\n") + "\n";
+}
+
+function jsonFile(i: number): string {
+  const items = Array.from({ length: 20 + (i % 40) }, (_, k) => ({ id: k, name: `item-${k}`, tags: ["a", "b"], price: k * 1.5 }));
+  return JSON.stringify({ name: `fixture-${i}`, version: "1.0.0", items }, null, 2);
+}
+
+function codeFile(i: number, ext: string): string {
+  const body: string[] = [];
+  for (let k = 0; k < 30 + (i % 60); k++) {
+    body.push(
+      ext === "py"
+        ? `def handler_${k}(event, context):\n    return {"status": ${200 + (k % 3)}, "body": "ok ${k}"}\n`
+        : ext === "go"
+          ? `func Handler${k}(w http.ResponseWriter, r *http.Request) {\n\tw.WriteHeader(${200 + (k % 3)})\n}\n`
+          : `export function handler${k}(req: Request): Response {\n  return new Response("ok ${k}", { status: ${200 + (k % 3)} });\n}\n`,
+    );
+  }
+  return body.join("\n");
+}
+
+function generate(root: string, target: number): { written: number; yaml: number } {
+  let written = 0;
+  let yaml = 0;
+  const put = (rel: string, text: string): void => {
+    const p = join(root, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, text);
+    written++;
+    if (/\.ya?ml$/.test(rel)) yaml++;
+  };
+  put(".gitignore", "dist/\n*.log\n");
+  // Ignored content the scan must not read (not counted in the target).
+  for (let k = 0; k < 50; k++) writeFileAt(root, `node_modules/pkg${k}/docker-compose.yml`, composeFile(`nm${k}`, 1));
+  const KINDS = ["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Deployment", "Deployment"];
+  for (let s = 0; written < target; s++) {
+    const svc = `svc${String(s).padStart(4, "0")}`;
+    const base = `services/${svc}`;
+    put(`${base}/docker-compose.yml`, composeFile(svc, s));
+    if (s % 4 === 0) put(`${base}/compose.override.yml`, `services:\n  ${svc}:\n    environment:\n      DEBUG: "1"\n`);
+    KINDS.forEach((kind, k) => put(`${base}/deploy/k8s/${kind.toLowerCase()}-${k}.yaml`, manifest(`${svc}-${k}`, kind, s + k)));
+    for (let k = 0; k < 5; k++) put(`${base}/config/settings-${k}.yaml`, unrelatedYaml(s + k));
+    for (let k = 0; k < 5; k++) put(`${base}/fixtures/data-${k}.json`, jsonFile(s + k));
+    put(`${base}/package.json`, JSON.stringify({ name: svc, version: "1.0.0", scripts: { test: "node --test" } }, null, 2));
+    for (let k = 0; k < 30; k++) put(`${base}/src/${["handler", "model", "util"][k % 3]}${k}.${["ts", "py", "go"][k % 3]}`, codeFile(s + k, ["ts", "py", "go"][k % 3]!));
+    put(`${base}/README.md`, `# ${svc}\n\nRun it with \`docker compose up\`.\n`);
+    writeFileAt(root, `${base}/dist/bundle.js`, codeFile(s, "ts")); // .gitignore'd
+  }
+  return { written, yaml };
+}
+
+function writeFileAt(root: string, rel: string, text: string): void {
+  mkdirSync(dirname(join(root, rel)), { recursive: true });
+  writeFileSync(join(root, rel), text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The floor: the same files (the generator's .gitignore names dist/; .git and node_modules are
+// always skipped), read, YAML parsed with positions. Nothing else.
+
+const SKIP = new Set([".git", "node_modules", "dist"]);
+function listFiles(dir: string, out: string[] = []): string[] {
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    if (d.isDirectory()) {
+      if (!SKIP.has(d.name)) listFiles(join(dir, d.name), out);
+    } else if (d.isFile() && !d.name.endsWith(".log")) out.push(join(dir, d.name));
+  }
+  return out;
+}
+
+function parseIfYaml(path: string, text: string): number {
+  if (!path.endsWith(".yaml") && !path.endsWith(".yml")) return 0;
+  return parseYamlDocuments(text).length;
+}
+
+function floorSync(root: string): { files: number; docs: number } {
+  const files = listFiles(root);
+  let docs = 0;
+  for (const f of files) docs += parseIfYaml(f, readFileSync(f, "utf8"));
+  return { files: files.length, docs };
+}
+
+async function floorAsync(root: string): Promise<{ files: number; docs: number }> {
+  const files = listFiles(root);
+  let docs = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const f = files[next++]!;
+      docs += parseIfYaml(f, await fsp.readFile(f, "utf8"));
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  return { files: files.length, docs };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function time<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const fmt = (n: number, d = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function throughput(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), "sw-bench-"));
+  try {
+    const g = await time(() => generate(root, TARGET_FILES));
+    console.log(`repository: ${fmt(g.value.written)} files (${fmt(g.value.yaml)} YAML) + ignored dist/ and node_modules/, generated in ${fmt(g.ms)} ms at ${root}`);
+    console.log(`machine: ${cpus().length} CPUs, node ${process.version}; ${RUNS} measured runs each after a warm-up, interleaved\n`);
+
+    // Warm-up (page cache, JIT, module loading) — and a check that both see the same files.
+    const fs0 = floorSync(root);
+    const sc0 = await scan(root);
+    const scanned = sc0.summary.filesScanned ?? 0;
+    console.log(
+      `scan found ${sc0.summary.total} findings (${sc0.summary.bySeverity.critical} critical), ${sc0.summary.errors} errors; ` +
+        `${fmt(scanned)} files handed to a source (the scan reads only files some source may accept); floor read ${fmt(fs0.files)} files, parsed ${fmt(fs0.docs)} YAML documents`,
+    );
+    await floorAsync(root);
+
+    const tSync: number[] = [];
+    const tAsync: number[] = [];
+    const tScan: number[] = [];
+    const tWalk: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      tWalk.push((await time(() => walkTree(root))).ms);
+      tSync.push((await time(() => floorSync(root))).ms);
+      tScan.push((await time(() => scan(root))).ms);
+      tAsync.push((await time(() => floorAsync(root))).ms);
+    }
+    const files = fs0.files;
+    const mSync = median(tSync);
+    const mAsync = median(tAsync);
+    const floor = Math.min(mSync, mAsync);
+    const mScan = median(tScan);
+    const row = (name: string, ms: number) => console.log(`  ${name.padEnd(34)} ${fmt(ms).padStart(7)} ms  ${fmt((files / ms) * 1000).padStart(8)} files/s`);
+    console.log("\nthroughput (median):");
+    row("floor, sync reads", mSync);
+    row("floor, async reads (32 at a time)", mAsync);
+    row("sockwarden scan()", mScan);
+    row("  of which: walkTree() alone", median(tWalk));
+    const listMs = median(await Promise.all([0, 1, 2].map(async () => (await time(() => listFiles(root))).ms)));
+    row("  for scale: bare recursive readdir", listMs);
+    const ratio = mScan / floor;
+    console.log(`\n  ratio scan / floor = ${fmt(ratio, 2)}×  (goal ≤ 1.5×: ${ratio <= 1.5 ? "met" : "NOT met"})`);
+    console.log(`  all runs (ms): floor sync [${tSync.map((x) => fmt(x)).join(", ")}], floor async [${tAsync.map((x) => fmt(x)).join(", ")}], scan [${tScan.map((x) => fmt(x)).join(", ")}]`);
+  } finally {
+    if (!args.includes("--keep")) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function startup(): void {
+  if (STARTUP_RUNS <= 0) return;
+  const bin = join(REPO, "bin/sockwarden.js");
+  if (args.includes("--build") || !existsSync(join(REPO, "dist/cli.js"))) {
+    console.log("building dist/ (node scripts/build.mjs) …");
+    const b = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: REPO, stdio: "inherit" });
+    if (b.status !== 0) {
+      console.log("build failed: start-up bench skipped");
+      return;
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), "sw-start-"));
+  try {
+    // One small, clean compose file: what a pre-commit hook hands over on a typical commit.
+    const file = join(dir, "compose.yml");
+    writeFileSync(file, "services:\n  web:\n    image: nginx:1.27\n    user: \"101\"\n    ports: [\"8080:80\"]\n");
+    const cmds: [string, string[]][] = [
+      ["node -e 0", ["-e", "0"]],
+      ["sockwarden --version", [bin, "--version"]],
+      ["sockwarden scan <one file>", [bin, "scan", file]],
+    ];
+    for (const [name, argv] of cmds) {
+      const r = spawnSync(process.execPath, argv, { encoding: "utf8" });
+      if (r.status !== 0) console.log(`note: ${name} exited ${r.status}: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
+    }
+    const times = cmds.map(() => [] as number[]);
+    for (let r = 0; r < STARTUP_RUNS; r++) {
+      cmds.forEach(([, argv], k) => {
+        const t0 = process.hrtime.bigint();
+        spawnSync(process.execPath, argv, { stdio: "ignore" });
+        times[k]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      });
+    }
+    const base = median(times[0]!);
+    console.log(`\nstart-up (median of ${STARTUP_RUNS}, interleaved):`);
+    cmds.forEach(([name], k) => {
+      const m = median(times[k]!);
+      console.log(`  ${name.padEnd(28)} ${fmt(m, 1).padStart(7)} ms  ${fmt(m / base, 2)}× node -e 0${k > 0 ? `  (goal ≤ 1.5×: ${m / base <= 1.5 ? "met" : "NOT met"})` : ""}`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await throughput();
+startup();
