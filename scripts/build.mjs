@@ -15,7 +15,9 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  packages: "external",
+  // Dependencies are bundled too: yaml alone is ~70 CommonJS files, and loading one chunk is
+  // much faster than resolving and compiling them one by one at every start.
+  banner: { js: "import { createRequire as __swCreateRequire } from \"node:module\"; const require = __swCreateRequire(import.meta.url);" },
   sourcemap: "linked",
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
