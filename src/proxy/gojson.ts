@@ -550,10 +550,7 @@ export function splitCreateBody(body: GoStruct): { config: GoStruct; hostConfig?
   const cpuset = get(body, "Cpuset");
   if (hc && !isZero(cpuset) && isZero(get(hc, "CpusetCpus"))) setField(hc, "CpusetCpus", cpuset);
   const networking = get(body, "NetworkingConfig") as GoValue;
-  const whole: GoStruct = { kind: "struct", fields: new Map(config.fields) };
-  if (hc) whole.fields.set("HostConfig", hc);
-  if (networking !== undefined) whole.fields.set("NetworkingConfig", networking);
-  const canonical = toJson(whole);
+  const canonical = joinCreate(config, hc, networking);
   const out: { config: GoStruct; hostConfig?: GoStruct; networking?: GoValue; canonical: string } = { config, canonical };
   if (hc) out.hostConfig = hc;
   if (networking !== undefined) out.networking = networking;
@@ -567,4 +564,12 @@ function isZero(v: unknown): boolean {
     return n.t === "null" || (n.t === "num" && Number(n.raw) === 0) || (n.t === "str" && n.v === "");
   }
   return false;
+}
+
+/** The canonical create body: Config fields, then `HostConfig`, then `NetworkingConfig`. */
+export function joinCreate(config: GoStruct, hc: GoStruct | undefined, networking: GoValue): string {
+  const whole: GoStruct = { kind: "struct", fields: new Map(config.fields) };
+  if (hc) whole.fields.set("HostConfig", hc);
+  if (networking !== undefined) whole.fields.set("NetworkingConfig", networking);
+  return toJson(whole);
 }

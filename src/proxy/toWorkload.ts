@@ -56,7 +56,13 @@ export function containerInfoFromInspect(j: unknown): ContainerInfo {
   const cfg = fromPlain(o.Config, { k: "struct", fields: CONFIG_FIELDS });
   const hc = fromPlain(o.HostConfig, HOST_CONFIG);
   if (cfg) info.config = cfg;
-  if (hc) info.hostConfig = hc;
+  if (hc) {
+    // On cgroup v1 hosts the daemon stores its *default* `CgroupnsMode: "host"` in every
+    // container's host config, asked for or not. A create that asked for it explicitly was
+    // judged at create; judged here it would deny every exec/attach on such hosts.
+    if (getStr(hc, "CgroupnsMode") === "host") hc.fields.delete("CgroupnsMode");
+    info.hostConfig = hc;
+  }
   return info;
 }
 

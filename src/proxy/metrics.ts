@@ -1,0 +1,59 @@
+/**
+ * Prometheus metrics in the text exposition format, served on their own listener (never on the
+ * proxied socket). Hand-written: one counter and one histogram do not need a dependency.
+ * Labels are low-cardinality by construction: decision and route template, never raw paths.
+ */
+import http from "node:http";
+
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class Metrics {
+  private readonly counts = new Map<string, number>();
+  private readonly hist = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  constructor(private readonly preset: string) {}
+
+  observe(decision: string, route: string, seconds: number): void {
+    const k = JSON.stringify([decision, route]);
+    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    let h = this.hist.get(decision);
+    if (!h) this.hist.set(decision, (h = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    BUCKETS.forEach((b, i) => {
+      if (seconds <= b) h!.buckets[i]!++;
+    });
+    h.sum += seconds;
+    h.count++;
+  }
+
+  render(): string {
+    const esc = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+    let out = "# HELP sockwarden_proxy_requests_total Requests handled by the proxy, by decision and route template.\n# TYPE sockwarden_proxy_requests_total counter\n";
+    for (const [k, v] of this.counts) {
+      const [decision, route] = JSON.parse(k) as [string, string];
+      out += `sockwarden_proxy_requests_total{decision="${esc(decision)}",route="${esc(route)}",preset="${esc(this.preset)}"} ${v}\n`;
+    }
+    out += "# HELP sockwarden_proxy_request_duration_seconds Time from request head to end of response (hijacked streams: to the switch).\n# TYPE sockwarden_proxy_request_duration_seconds histogram\n";
+    for (const [decision, h] of this.hist) {
+      BUCKETS.forEach((b, i) => (out += `sockwarden_proxy_request_duration_seconds_bucket{decision="${esc(decision)}",le="${b}"} ${h.buckets[i]}\n`));
+      out += `sockwarden_proxy_request_duration_seconds_bucket{decision="${esc(decision)}",le="+Inf"} ${h.count}\n`;
+      out += `sockwarden_proxy_request_duration_seconds_sum{decision="${esc(decision)}"} ${h.sum}\n`;
+      out += `sockwarden_proxy_request_duration_seconds_count{decision="${esc(decision)}"} ${h.count}\n`;
+    }
+    return out;
+  }
+
+  /** Serve `/metrics` on host:port (loopback by default). */
+  serve(host: string, port: number): Promise<http.Server> {
+    const srv = http.createServer((req, res) => {
+      if (req.url === "/metrics" && (req.method === "GET" || req.method === "HEAD")) {
+        res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+        res.end(req.method === "HEAD" ? undefined : this.render());
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    return new Promise((resolve, reject) => {
+      srv.once("error", reject);
+      srv.listen(port, host, () => resolve(srv));
+    });
+  }
+}

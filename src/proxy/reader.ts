@@ -1,0 +1,103 @@
+/**
+ * A pull-style reader over a socket with back-pressure: the socket is paused while more than
+ * `highWater` bytes wait unread, so a client that sends faster than the daemon takes (or
+ * pipelines requests) never makes the proxy buffer without bound.
+ */
+import type { Socket } from "node:net";
+
+export class SockReader {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private waiter: (() => void) | undefined;
+  ended = false;
+  error: Error | undefined;
+  private readonly onData = (b: Buffer) => {
+    this.chunks.push(b);
+    this.size += b.length;
+    if (this.size > this.highWater) this.sock.pause();
+    this.wake();
+  };
+  private readonly onEnd = () => {
+    this.ended = true;
+    this.wake();
+  };
+  private readonly onError = (e: Error) => {
+    this.error = e;
+    this.ended = true;
+    this.wake();
+  };
+
+  constructor(
+    readonly sock: Socket,
+    private readonly highWater = 256 * 1024,
+  ) {
+    sock.on("data", this.onData);
+    sock.on("end", this.onEnd);
+    sock.on("error", this.onError);
+    sock.on("close", this.onEnd);
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  get buffered(): number {
+    return this.size;
+  }
+
+  /** Next bytes (all that are buffered), or null at end of stream. */
+  async read(): Promise<Buffer | null> {
+    while (this.chunks.length === 0) {
+      if (this.ended) return null;
+      this.sock.resume();
+      await new Promise<void>((r) => (this.waiter = r));
+    }
+    const b = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = [];
+    this.size = 0;
+    if (!this.ended) this.sock.resume();
+    return b;
+  }
+
+  /** Put back bytes that belong to the next reader (the next request, or a hijacked stream). */
+  unshift(b: Buffer): void {
+    if (b.length === 0) return;
+    this.chunks.unshift(b);
+    this.size += b.length;
+  }
+
+  /** Stop reading; hand back what was buffered (for splicing). */
+  detach(): { rest: Buffer; ended: boolean } {
+    this.sock.off("data", this.onData);
+    this.sock.off("end", this.onEnd);
+    this.sock.off("close", this.onEnd);
+    this.sock.off("error", this.onError);
+    const rest = Buffer.concat(this.chunks);
+    this.chunks = [];
+    this.size = 0;
+    return { rest, ended: this.ended };
+  }
+}
+
+/** Write with back-pressure. */
+export function writeAll(sock: Socket, b: Buffer | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (sock.destroyed || sock.writableEnded) return reject(new Error("socket closed"));
+    const ok = sock.write(b, (err) => (err ? reject(err) : undefined));
+    if (ok) resolve();
+    else {
+      const onDrain = () => {
+        sock.off("close", onClose);
+        resolve();
+      };
+      const onClose = () => {
+        sock.off("drain", onDrain);
+        reject(new Error("socket closed"));
+      };
+      sock.once("drain", onDrain);
+      sock.once("close", onClose);
+    }
+  });
+}
