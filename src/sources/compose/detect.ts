@@ -4,6 +4,7 @@
  * `services:` key (a list, or a map of strings) is not Compose.
  */
 import { parseYamlDocuments, toY, YamlBudgetError, type YValue } from "../yamldoc.js";
+import { refuseText } from "./refuse.js";
 
 const NAME_RE = /^(?:docker-)?compose[^/]*\.ya?ml$|^docker-stack[^/]*\.ya?ml$/i;
 const YAML_RE = /\.ya?ml$/i;
@@ -29,6 +30,7 @@ const TOP_SERVICES = /^(?:services|"services"|'services')[ \t]*:/m;
 
 export function looksLikeCompose(text: string): boolean {
   if (!TOP_SERVICES.test(text)) return false;
+  if (refuseText(text)) return true; // absurd nesting or binary with a top-level `services:`: extract reports it
   let docs;
   try {
     docs = parseYamlDocuments(text);

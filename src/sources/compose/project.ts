@@ -19,10 +19,11 @@ import { interpolateTree } from "./interpolate.js";
 import { mergeService } from "./merge.js";
 import { buildService, type BuiltService, type ServiceContext, type VolumesFromRef } from "./service.js";
 import { scalarString } from "./values.js";
+import { refuseText } from "./refuse.js";
 
 /** Node budget per document for alias/merge expansion: far above any real Compose file (300
- *  services each merging a 30-key anchor is ~10^4 nodes), far below what an alias bomb needs. */
-const NODE_BUDGET = 500_000;
+ *  services each merging a 30-key anchor is ~2·10^4 nodes), far below what an alias bomb needs. */
+const NODE_BUDGET = 200_000;
 const MAX_INCLUDE_DEPTH = 10;
 
 export interface Env {
@@ -69,6 +70,11 @@ export class ComposeReader {
   /** Extract every document of a file. */
   extractFile(path: string, text: string, includeStack: string[] = [path], env?: Env): Workload[] {
     const out: Workload[] = [];
+    const refuse = refuseText(text);
+    if (refuse) {
+      this.errors.push({ file: path, ...(refuse.line ? { line: refuse.line } : {}), message: refuse.message });
+      return out;
+    }
     let docs;
     try {
       docs = parseYamlDocuments(text);
@@ -78,7 +84,7 @@ export class ComposeReader {
     }
     for (const d of docs) {
       if (d.errors.length) {
-        for (const e of d.errors) this.errors.push({ file: path, line: e.line, message: `YAML syntax error: ${e.message}` });
+        this.errors.push(...syntaxErrors(path, d.errors));
         continue;
       }
       let root: YValue | undefined;
@@ -195,6 +201,11 @@ export class ComposeReader {
     this.fileCache.set(cacheKey, null);
     const text = safeRead(this.ctx, path);
     if (text === undefined) return undefined;
+    const refuse = refuseText(text);
+    if (refuse) {
+      this.errors.push({ file: path, ...(refuse.line ? { line: refuse.line } : {}), message: refuse.message });
+      return undefined;
+    }
     let docs;
     try {
       docs = parseYamlDocuments(text);
@@ -205,7 +216,7 @@ export class ComposeReader {
     const d = docs[0];
     if (!d) return undefined;
     if (d.errors.length) {
-      for (const e of d.errors) this.errors.push({ file: path, line: e.line, message: `YAML syntax error: ${e.message}` });
+      this.errors.push(...syntaxErrors(path, d.errors));
       return undefined;
     }
     try {
@@ -333,6 +344,22 @@ function resolveVolumesFrom(built: Map<string, BuiltService>): void {
       }
     }
   }
+}
+
+/** Parse errors of one document: the first few, duplicates collapsed, stack overflows named for what they are. */
+function syntaxErrors(file: string, errs: { line: number; message: string }[]): ScanError[] {
+  const seen = new Set<string>();
+  const out: ScanError[] = [];
+  for (const e of errs) {
+    const message = /call stack/i.test(e.message) ? "YAML nested too deeply to read" : `YAML syntax error: ${e.message}`;
+    const key = message;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ file, line: e.line, message });
+    if (out.length === 3) break;
+  }
+  if (errs.length > out.length && out.length === 3) out[2]!.message += ` (and ${errs.length - 3} more errors in this document)`;
+  return out;
 }
 
 function prettyKey(k: string): string {
