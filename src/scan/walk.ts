@@ -1,8 +1,7 @@
 import { promises as fsp } from "node:fs";
 import type { Dirent } from "node:fs";
 import { basename, join, sep } from "node:path";
-import ignore, { type Ignore } from "ignore";
-import picomatch from "picomatch";
+import type { Ignore } from "ignore";
 import type { ScanError } from "../model/finding.js";
 
 /**
@@ -54,6 +53,11 @@ export interface WalkResult {
 /** The scan root does not exist or cannot be read at all: a usage error (exit 2), not a per-file one. */
 export class WalkRootError extends Error {}
 
+// `ignore` and `picomatch` are loaded on first use: `sockwarden scan one-file.yml` (a pre-commit
+// hook) walks nothing and should not pay for them at start-up.
+let ignoreFactory: Promise<() => Ignore> | undefined;
+const loadIgnore = () => (ignoreFactory ??= import("ignore").then((m) => m.default));
+
 const ALWAYS_SKIP = new Set([".git", "node_modules"]);
 
 /** One .gitignore, with the root-relative directory its rules are relative to. */
@@ -83,7 +87,7 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
   const follow = opts.followSymlinks ?? true;
   const useGitignore = opts.gitignore ?? true;
   const concurrency = Math.max(1, opts.concurrency ?? 16);
-  const excluded = excludeMatcher(opts.exclude ?? []);
+  const excluded = await excludeMatcher(opts.exclude ?? []);
 
   let rootReal: string;
   try {
@@ -134,6 +138,7 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
       const gi = join(job.abs, ".gitignore");
       try {
         const text = await fsp.readFile(gi, "utf8");
+        const ignore = await loadIgnore();
         ignores = [...ignores, { base: job.rel === "" ? "" : job.rel + "/", ig: ignore().add(text) }];
       } catch (e) {
         errors.push({ file: childRel(job.rel, ".gitignore"), message: `cannot read .gitignore (its rules are not applied): ${errText(e)}`, kind: "error" });
@@ -285,11 +290,12 @@ function errText(e: unknown): string {
  * (`deploy/legacy/**`); one without matches a name at any depth (`*.min.yaml`, `testdata`),
  * the way a .gitignore line does. A trailing `/` and a leading `./` are accepted.
  */
-export function excludeMatcher(patterns: string[]): (rel: string) => boolean {
+export async function excludeMatcher(patterns: string[]): Promise<(rel: string) => boolean> {
   const cleaned = patterns
     .map((p) => p.trim().replace(/^\.\//, "").replace(/\/+$/, ""))
     .filter((p) => p.length > 0);
   if (cleaned.length === 0) return () => false;
+  const picomatch = (await import("picomatch")).default;
   const withSlash = cleaned.filter((p) => p.includes("/"));
   const bare = cleaned.filter((p) => !p.includes("/"));
   const full = withSlash.length > 0 ? picomatch(withSlash, { dot: true }) : undefined;
