@@ -1,0 +1,45 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { githubActionsSource } from "../../../src/sources/ci/github/index.js";
+import { tree } from "./helpers.js";
+
+const t = tree("ci/github");
+
+test("GitHub Actions workflow: container, services, run blocks, docker:// steps", () => {
+  const f = t.file(".github/workflows/build.yml");
+  assert.equal(githubActionsSource.detect(f), true);
+  const r = githubActionsSource.extract(f, t.ctx);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.workloads.map((w) => w.source.object), [
+    "job test container",
+    "job test service docker",
+    "job test step compose: docker run (line 32)",
+    "job test step docker action: docker://alpine:3.20",
+  ]);
+  const [cont, svc, step, action] = r.workloads;
+  assert.equal(cont!.source.door, "ci");
+  assert.equal(cont!.image?.value, "node:20");
+  assert.equal(cont!.privileged?.value, true);
+  assert.equal(cont!.privileged?.at?.line, 18, "folded `>-` options: the flag's own line");
+  assert.deepEqual(cont!.mounts.map((m) => [m.hostPath, m.at?.line]), [["/var/run/docker.sock", 20]]);
+  assert.equal(svc!.role, "dind");
+  assert.deepEqual(svc!.privileged, { value: true, at: { line: 24, column: 18 } });
+  assert.deepEqual(step!.mounts.map((m) => [m.hostPath, m.at?.line, m.at?.column]), [["/var/run/docker.sock", 33, 16]]);
+  assert.match(step!.mounts[0]!.uncertain!, /job test env line 26/);
+  assert.equal(action!.image?.value, "alpine:3.20");
+  assert.equal(action!.mounts.length, 0, "with.args is the container's command, not docker flags");
+});
+
+test("detect: only workflow files and action.yml", () => {
+  assert.equal(githubActionsSource.detect({ path: ".github/workflows/x.yaml", text: "" }), true);
+  assert.equal(githubActionsSource.detect({ path: "sub/action.yml", text: "" }), true);
+  assert.equal(githubActionsSource.detect({ path: ".github/dependabot.yml", text: "" }), false);
+  assert.equal(githubActionsSource.detect({ path: "workflows/x.yml", text: "" }), false);
+});
+
+test("broken YAML: a per-file error with a line, no throw", () => {
+  const r = githubActionsSource.extract({ path: ".github/workflows/bad.yml", text: "jobs:\n  a: [\n    run: 'x\n" }, t.ctx);
+  assert.equal(r.workloads.length, 0);
+  assert.ok(r.errors.length >= 1);
+  assert.ok(r.errors.every((e) => e.file === ".github/workflows/bad.yml"));
+});
