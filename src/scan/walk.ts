@@ -118,7 +118,12 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
     let ignored = false;
     for (const lv of levels) {
       const sub = lv.base === "" ? rel : rel.slice(lv.base.length);
-      const r = lv.ig.test(isDir ? sub + "/" : sub);
+      let r;
+      try {
+        r = lv.ig.test(isDir ? sub + "/" : sub);
+      } catch {
+        continue; // a name `ignore` cannot express as a relative path: no rule can match it
+      }
       if (r.ignored) ignored = true;
       else if (r.unignored) ignored = false;
     }
@@ -134,7 +139,8 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
       return [];
     }
     let ignores = job.ignores;
-    if (useGitignore && dirents.some((d) => d.name === ".gitignore" && !d.isDirectory())) {
+    // Only a regular .gitignore: one that is a symlink may point outside the root.
+    if (useGitignore && dirents.some((d) => d.name === ".gitignore" && d.isFile())) {
       const gi = join(job.abs, ".gitignore");
       try {
         const text = await fsp.readFile(gi, "utf8");

@@ -120,15 +120,20 @@ test("a symlink out of the root is never followed, and says so", async (t) => {
   symlinkSync(join(outside, "secret"), join(root, "ext")); // absolute link to a directory outside
   symlinkSync("../" + outside.split("/").pop() + "/token.yml", join(root, "tok.yml")); // relative link to a file outside
   symlinkSync("/nonexistent-sockwarden-target", join(root, "dangling"));
+  // A .gitignore that is a symlink out of the root is not read either: its "*.yml" would
+  // otherwise hide in.yml.
+  writeFileSync(join(outside, "ignore-all"), "*.yml\n");
+  symlinkSync(join(outside, "ignore-all"), join(root, ".gitignore"));
   const r = await walkTree(root);
   assert.deepEqual(r.files.map((f) => f.path), ["in.yml"]);
-  assert.deepEqual(r.errors.map((e) => [e.file, e.kind]), [["dangling", "notice"], ["ext", "notice"], ["tok.yml", "notice"]]);
-  assert.match(r.errors[0]!.message, /^broken symlink/);
-  assert.match(r.errors[1]!.message, /points outside the scan root/);
+  assert.deepEqual(r.errors.map((e) => [e.file, e.kind]), [[".gitignore", "notice"], ["dangling", "notice"], ["ext", "notice"], ["tok.yml", "notice"]]);
+  assert.match(r.errors[0]!.message, /points outside the scan root/);
+  assert.match(r.errors[1]!.message, /^broken symlink/);
   assert.match(r.errors[2]!.message, /points outside the scan root/);
+  assert.match(r.errors[3]!.message, /points outside the scan root/);
   // The same links with following turned off: not followed, a notice each.
   const r2 = await walkTree(root, { followSymlinks: false });
-  assert.equal(r2.errors.length, 3);
+  assert.equal(r2.errors.length, 4);
   assert.ok(r2.errors.every((e) => e.message.includes("not followed")));
 });
 
