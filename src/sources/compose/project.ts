@@ -3,10 +3,12 @@
  * files, with cycle detection), `include`, and `volumes_from` across the services of a file.
  *
  * `include` and double reporting: an included file is extracted here, with its services reported
- * under the included file's own path, *only when the scan does not report that file by itself*
- * (`ctx.exists(path)` is false: it was excluded, or it is not detected as Compose on its own).
- * When the scan covers it, its services are reported once, by that file's own extraction. Either
- * way each service is reported once, at its own file and line.
+ * under the included file's own path, *only when the scan would not report that file by itself*:
+ * when it is in the tree (`ctx.exists`) and this door detects it on its own (by name or content),
+ * its own extraction reports it, so the including file skips it. Otherwise (a name the walker
+ * does not take as Compose, such as `services.yml.tmpl`, or a file `ctx.exists` does not know) it
+ * is extracted here. Either way each service is reported once, at its own file and line. (A file
+ * the user excluded from the scan but that is included is then not reported: the exclusion wins.)
  */
 import { posix } from "node:path";
 import type { ScanError } from "../../model/finding.js";
@@ -20,6 +22,7 @@ import { mergeService } from "./merge.js";
 import { buildService, type BuiltService, type ServiceContext, type VolumesFromRef } from "./service.js";
 import { scalarString } from "./values.js";
 import { refuseText } from "./refuse.js";
+import { detectCompose } from "./detect.js";
 
 /** Node budget per document for alias/merge expansion: far above any real Compose file (300
  *  services each merging a 30-key anchor is ~2·10^4 nodes), far below what an alias bomb needs. */
@@ -243,7 +246,6 @@ export class ComposeReader {
       const rels = paths.map((p) => joinRel(dirOf(file), p));
       const main = rels[0]!;
       const line = it.pos?.line;
-      if (this.ctx.exists(main)) continue; // reported by its own extraction
       if (stack.includes(main) || stack.length > MAX_INCLUDE_DEPTH) {
         this.errors.push({ file, ...(line ? { line } : {}), message: `\`include\` cycle: ${[...stack, main].join(" → ")}` });
         continue;
@@ -253,6 +255,7 @@ export class ComposeReader {
         this.errors.push({ file, ...(line ? { line } : {}), message: `\`include\` file \`${main}\` cannot be read (missing, or outside the scanned tree)` });
         continue;
       }
+      if (this.ctx.exists(main) && detectCompose({ path: main, text })) continue; // reported by its own extraction
       // The included project's variables: its `env_file`s if given, else the `.env` beside it.
       const envFiles = it.kind === "map" ? yget(it, "env_file") : undefined;
       const envList = (envFiles?.kind === "seq" ? envFiles.items : envFiles ? [envFiles] : []).map(scalarString).filter((p): p is string => !!p);

@@ -1,6 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { extractFixture, extractText, service, at } from "./helpers.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { extractFixture, extractText, service, at, FIXTURES } from "./helpers.js";
+import { composeSource } from "../../../src/sources/compose/index.js";
+import { makeSourceContext } from "../../../src/scan/context.js";
 
 test("anchors and merge keys: merged values keep the anchor's position, once per merging service (fixtures/compose/anchors)", () => {
   const r = extractFixture("anchors/docker-compose.yml");
@@ -115,14 +119,14 @@ test("include: followed only for files the scan does not report itself; own .env
   const r = extractFixture("include/compose.yml", ["include/shared/compose.db.yml"]);
   assert.deepEqual(r.workloads.map((w) => [w.source.object, w.source.file, at(w.source.at)]), [
     ["service app", "include/compose.yml", "13:3"],
-    ["service agent", "include/infra/agent.yaml", "4:3"],
+    ["service agent", "include/infra/agent.yaml", "5:3"],
   ]);
   const agent = service(r.workloads, "agent");
-  assert.deepEqual(agent.mounts.map((m) => [m.hostPath, m.uncertain, at(m.at)]), [["/run/docker.sock", undefined, "7:9"]]);
+  assert.deepEqual(agent.mounts.map((m) => [m.hostPath, m.uncertain, at(m.at)]), [["/run/docker.sock", undefined, "8:9"]]);
   assert.deepEqual(
     r.errors.map((e) => [e.file, e.line]),
     [
-      ["include/infra/agent.yaml", 9],
+      ["include/infra/agent.yaml", 10],
       ["include/compose.yml", 11],
     ],
   );
@@ -162,4 +166,21 @@ test("profiles hide nothing: a service behind a profile is extracted", () => {
   const r = extractText("services:\n  debug:\n    profiles: [debug]\n    privileged: true\n");
   assert.equal(r.workloads.length, 1);
   assert.deepEqual(r.workloads[0]!.privileged, { value: true, at: { line: 4, column: 17 } });
+});
+
+test("include with the scan's own SourceContext: files the scan reports itself are skipped, others followed", () => {
+  const ctx = makeSourceContext(FIXTURES, 5 * 1024 * 1024, new Map());
+  const text = readFileSync(join(FIXTURES, "include/compose.yml"), "utf8");
+  const r = composeSource.extract({ path: "include/compose.yml", text }, ctx);
+  // agent.yaml and compose.db.yml are in the tree and detected (by content, by name): skipped.
+  assert.deepEqual(r.workloads.map((w) => w.source.object), ["service app"]);
+  assert.deepEqual(r.errors.map((e) => [e.file, e.line]), [["include/compose.yml", 11]]);
+  // A file whose name the scan does not take for Compose is followed and reported under its path.
+  const files: Record<string, string> = { "svc.yml.tmpl": "services:\n  hidden:\n    privileged: true\n" };
+  const r2 = composeSource.extract(
+    { path: "compose.yml", text: "include:\n  - svc.yml.tmpl\nservices:\n  app:\n    image: a\n" },
+    { readFile: (p) => files[p], exists: (p) => p in files },
+  );
+  assert.deepEqual(r2.workloads.map((w) => [w.source.object, w.source.file]), [["service app", "compose.yml"], ["service hidden", "svc.yml.tmpl"]]);
+  assert.deepEqual(r2.workloads[1]!.privileged, { value: true, at: { line: 3, column: 17 } });
 });
