@@ -69,10 +69,17 @@ export function dockerTaskWorkload(ref: TaskRef, group: Cfg, task: Cfg): Workloa
     if (c && s) w.namespaces[ns] = located(namespaceFromMode(s.value), c.at, s.uncertain);
   }
 
+  const hasDriver = (cfg.get("volume_driver")?.str()?.value ?? "") !== "";
   for (const it of cfg.get("volumes")?.items() ?? []) {
     const s = it.str();
     if (!s) continue;
     const v = parseVolumeSpec(s.value);
+    // Without a volume_driver, Nomad treats a non-absolute source as a path inside the task
+    // directory (a bind), not as a Docker named volume.
+    if (v.type === "volume" && v.source !== undefined && !hasDriver) {
+      v.type = "bind";
+      v.hostPath = v.source;
+    }
     const m: Mount = { type: v.type, readOnly: v.readOnly };
     if (v.source !== undefined) m.source = v.source;
     if (v.target !== undefined) m.target = v.target;
