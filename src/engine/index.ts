@@ -1,0 +1,6 @@
+export * from "./endpoint.js";
+export * from "./contextstore.js";
+export * from "./errors.js";
+export * from "./transport.js";
+export * from "./client.js";
+export * from "./pool.js";
