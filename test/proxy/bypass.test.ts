@@ -350,7 +350,9 @@ for (const c of CASES) {
     if (c.status === 403) assert.match(raw, /"message":"sockwarden: denied: /);
     if (c.concern) assert.match(raw, new RegExp(`\\(${c.concern}\\)`), raw.slice(0, 600));
     // Pipelined cases: whatever followed was refused too, never forwarded.
-    if (c.pipelined) assert.deepEqual(st, [c.status, 403], "the pipelined request must be judged (and refused) on its own");
+    // The pipelined request is either judged on its own (403) or never read, when the daemon
+    // closes the connection after its answer; the daemon check below is the real proof.
+    if (c.pipelined) assert.ok(st.length === 1 || (st.length === 2 && st[1] === 403), `pipelined: ${st}`);
     else assert.equal(st.length, 1, `after a refusal nothing more is answered: ${st}`);
     // Ground truth from the daemon: nothing new exists.
     assert.deepEqual(await containerNames(d.socket), baseline, "a container was created");
