@@ -21,7 +21,7 @@ export const composeSource: Source = {
     const reader = new ComposeReader(ctx);
     try {
       const workloads = reader.extractFile(file.path, file.text);
-      return { workloads, errors: reader.errors };
+      return reader.endpoints.length ? { workloads, endpoints: reader.endpoints, errors: reader.errors } : { workloads, errors: reader.errors };
     } catch (e) {
       const message = e instanceof RangeError ? "YAML nested too deeply to read (stack exhausted)" : `internal error reading Compose file: ${e instanceof Error ? e.message : String(e)}`;
       return { workloads: [], errors: [...reader.errors, { file: file.path, message }] };

@@ -14,7 +14,7 @@ import { posix } from "node:path";
 import type { ScanError } from "../../model/finding.js";
 import type { Pos } from "../../model/location.js";
 import type { Mount, Workload } from "../../model/workload.js";
-import type { SourceContext } from "../types.js";
+import type { DaemonEndpoint, SourceContext } from "../types.js";
 import { parseYamlDocuments, toY, yget, ystr, YamlBudgetError, type YMap, type YValue } from "../yamldoc.js";
 import { parseDotenv } from "./dotenv.js";
 import { interpolateTree } from "./interpolate.js";
@@ -49,6 +49,7 @@ export class ComposeReader {
   private fileCache = new Map<string, YMap | null>();
   private cyclesReported = new Set<string>();
   readonly errors: ScanError[] = [];
+  readonly endpoints: DaemonEndpoint[] = [];
 
   constructor(private readonly ctx: SourceContext) {}
 
@@ -145,6 +146,7 @@ export class ComposeReader {
       this.errors.push({ file: path, ...(services.pos ? { line: services.pos.line } : {}), message: "`services` is not a mapping" });
     }
     resolveVolumesFrom(built);
+    for (const b of built.values()) this.endpoints.push(...b.endpoints);
     const out = [...built.values()].map((b) => b.workload);
     out.push(...this.followIncludes(path, root.entries.get("include"), includeStack));
     return out;

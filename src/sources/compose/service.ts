@@ -7,6 +7,8 @@ import { emptyWorkload, envVar, type Mount, type NamespaceName, type NamespaceSe
 import { located, type Located, type Pos } from "../../model/location.js";
 import { yget, ystr, type YMap, type YValue } from "../yamldoc.js";
 import { uncertainOf } from "./interpolate.js";
+import { commandWords, daemonEndpoints } from "./daemon.js";
+import type { DaemonEndpoint } from "../types.js";
 import { bindHostPath, mountFromItem, tmpfsMounts, type MountContext } from "./volumes.js";
 import { composeBool, deviceHostSide, isDindImage, joinNotes, normalizeCap, normalizeSecurityOpt, publishesPort, scalarString } from "./values.js";
 
@@ -31,6 +33,8 @@ export interface VolumesFromRef {
 export interface BuiltService {
   workload: Workload;
   volumesFrom: VolumesFromRef[];
+  /** Daemons this service runs (dind, `dockerd …`), for the daemon-tcp rules. */
+  endpoints: DaemonEndpoint[];
 }
 
 const NAMESPACE_KEYS: [string, NamespaceName][] = [
@@ -166,7 +170,8 @@ export function buildService(name: string, svc: YMap, keyPos: Pos | undefined, s
     if (u) ref.uncertain = u;
     volumesFrom.push(ref);
   }
-  return { workload: w, volumesFrom };
+  const endpoints = daemonEndpoints(w, commandWords(get("command"), fix));
+  return { workload: w, volumesFrom, endpoints };
 }
 
 type Loc = <T>(value: T, v: YValue, extra?: string) => Located<T>;

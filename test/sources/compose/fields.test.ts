@@ -92,21 +92,32 @@ test("environment (list, map, env_file) keeps only DOCKER_HOST-like values; labe
   for (const secret of ["supersecret-not-to-be-stored", "hunter2-not-to-be-stored", "abc-not-to-be-stored"]) assert.ok(!all.includes(secret), secret);
 });
 
-test("dind: role from the image, published 2375/2376 as a fact (fixtures/compose/dind)", () => {
+test("dind: role from the image, published 2375/2376 as a fact, daemon listeners as endpoints (fixtures/compose/dind)", () => {
   const r = extractFixture("dind/compose.yml");
   assert.deepEqual(r.errors, []);
   const d = service(r.workloads, "docker");
   assert.equal(d.role, "dind");
-  assert.equal(at(d.source.at), "8:3");
-  assert.deepEqual(d.privileged, { value: true, at: p(10, 17) });
+  assert.equal(at(d.source.at), "13:3");
+  assert.deepEqual(d.privileged, { value: true, at: p(15, 17) });
   assert.deepEqual(d.env.map((e) => e.value), [{ name: "DOCKER_TLS_CERTDIR", value: "" }]);
-  assert.deepEqual(d.facts, { published: true, publishedAt: p(14, 9) });
+  assert.deepEqual(d.facts, { published: true, publishedAt: p(19, 9) });
   const b = service(r.workloads, "builder");
-  assert.deepEqual([b.role, b.facts, at(b.source.at)], ["dind", undefined, "15:3"]);
+  assert.deepEqual([b.role, b.facts, at(b.source.at)], ["dind", undefined, "20:3"]);
   const t = service(r.workloads, "tls");
-  assert.deepEqual([t.role, t.facts, at(t.source.at)], ["dind", { published: true, publishedAt: p(22, 9) }, "19:3"]);
+  assert.deepEqual([t.role, t.facts, at(t.source.at)], ["dind", { published: true, publishedAt: p(27, 9) }, "24:3"]);
   const c = service(r.workloads, "cli");
-  assert.deepEqual([c.role, c.facts, at(c.source.at)], ["container", undefined, "24:3"]);
+  assert.deepEqual([c.role, c.facts, at(c.source.at)], ["container", undefined, "29:3"]);
+  assert.equal(service(r.workloads, "raw").role, "container");
+  const F = "dind/compose.yml";
+  const L = "listener" as const;
+  assert.deepEqual(r.endpoints, [
+    { file: F, object: "service docker", address: "tcp://0.0.0.0:2375", tls: "off", role: L, at: p(17, 27) },
+    { file: F, object: "service builder", address: "tcp://0.0.0.0:2376", tls: "verify", role: L, at: p(21, 12) },
+    { file: F, object: "service tls", address: "tcp://0.0.0.0:2376", tls: "verify", role: L, at: p(25, 12) },
+    { file: F, object: "service raw", address: "tcp://0.0.0.0:2375", tls: "off", role: L, at: p(35, 14) },
+    { file: F, object: "service custom", address: "tcp://0.0.0.0:2375", tls: "off", role: L, at: p(39, 9) },
+    { file: F, object: "service custom", address: "tcp://0.0.0.0:2377", tls: "off", role: L, at: p(40, 15) },
+  ]);
 });
 
 test("a service with no settings (`web:`) is still a workload; a service that is not a map is an error", () => {
