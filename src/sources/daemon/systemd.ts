@@ -40,7 +40,7 @@ export function systemdEndpoints(path: string, text: string, errors: ScanError[]
     const key = eq > 0 ? raw.slice(0, eq).trim() : "";
     const valStart = eq + 1;
     if (section === "service" && key === "ExecStart") {
-      const { words, end } = splitWords(text, valStart, starts);
+      const { words, end } = splitWords(text, i + valStart, starts);
       if (words.length === 0) exec = []; // `ExecStart=` resets (drop-ins)
       else {
         const d = dockerdIndex(words);
@@ -49,7 +49,7 @@ export function systemdEndpoints(path: string, text: string, errors: ScanError[]
           const envRef = words.slice(d + 1).some((w) => /^\$\{?[A-Z_]*OPTS/i.test(w.w));
           exec.push(...endpointsFromFlags(flags, path, `${unit} ExecStart dockerd`));
           if (envRef && flags.hosts.length === 0) {
-            errors.push({ file: path, line: posAt(starts, valStart).line, kind: "notice", message: "dockerd options come from an environment variable (e.g. $DOCKER_OPTS); its file (/etc/default/docker, /etc/sysconfig/docker) is read on its own" });
+            errors.push({ file: path, line: posAt(starts, i + valStart).line, kind: "notice", message: "dockerd options come from an environment variable (e.g. $DOCKER_OPTS); its file (/etc/default/docker, /etc/sysconfig/docker) is read on its own" });
           }
         }
       }
