@@ -27,7 +27,7 @@ export function detectKubernetes(file: SourceFile): boolean {
   if (looksLikeJson(text)) return JSON_API_VERSION.test(text) && JSON_KIND.test(text);
   if (YAML_KIND.test(text) && YAML_API_VERSION.test(text)) return true;
   // `kind: List` without apiVersion (hand-written lists) still holds objects.
-  return /^kind[ \t]*:[ \t]*["']?List["']?[ \t]*(#.*)?$/m.test(text);
+  return /^kind[ \t]*:[ \t]*["']?List["']?[ \t]*(#.*)?\r?$/m.test(text);
 }
 
 export function extractKubernetes(file: SourceFile): ExtractResult {

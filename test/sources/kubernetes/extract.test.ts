@@ -261,6 +261,8 @@ test("detect: by content, not by name", () => {
   assert.equal(d("a.yml", "# c\n---\nkind: ConfigMap\napiVersion: v1\n"), true, "order does not matter");
   assert.equal(d("a.json", '{\n  "kind": "Pod",\n  "apiVersion": "v1"\n}'), true);
   assert.equal(d("l.yaml", "kind: List\nitems: []\n"), true, "a List without apiVersion");
+  assert.equal(d("crlf.yaml", "kind: List\r\nitems: []\r\n"), true, "CRLF line ends");
+  assert.equal(d("crlf2.yaml", "apiVersion: v1\r\nkind: Pod\r\n"), true, "CRLF line ends");
   assert.equal(d("compose.yaml", "services:\n  web:\n    image: nginx\n"), false);
   assert.equal(d("Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n"), false, "Helm Chart.yaml has no kind");
   assert.equal(d("x.yaml", "spec:\n  kind: Pod\n  apiVersion: v1\n"), false, "nested keys are not top-level");
