@@ -453,7 +453,9 @@ function lineSuffix(p: Pos | undefined): string {
 function stringMap(v: YValue | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, val] of yentries(v)) {
-    const s = ystr(val);
+    // YAML 1.1 reads an unquoted `2027-01-31` as a timestamp; Kubernetes (go-yaml) keeps the text.
+    const d = val.kind === "scalar" && val.value instanceof Date ? val.value : undefined;
+    const s = d ? (isNaN(d.getTime()) ? undefined : d.toISOString().replace(/T00:00:00\.000Z$/, "")) : ystr(val);
     if (s !== undefined) out[k] = s;
   }
   return out;

@@ -319,3 +319,9 @@ test("anchors and aliases: a shared securityContext counts for every container, 
     ],
   );
 });
+
+test("an unquoted date in an annotation stays the text Kubernetes keeps (YAML 1.1 would read a timestamp)", () => {
+  const text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    review-by: 2027-01-31\nspec:\n  containers: [{name: c, image: x}]\n";
+  const r = kubernetesSource.extract({ path: "date.yaml", text }, ctx);
+  assert.deepEqual(r.workloads[0]!.annotations, { "review-by": "2027-01-31" });
+});
