@@ -3,7 +3,8 @@
  * a top-level `services` mapping whose entries look like services. A YAML file that merely has a
  * `services:` key (a list, or a map of strings) is not Compose.
  */
-import { parseYamlDocuments, toY, YamlBudgetError, type YValue } from "../yamldoc.js";
+import { toY, YamlBudgetError, type YValue } from "../yamldoc.js";
+import { parseDocsCached } from "./parsecache.js";
 import { refuseText } from "./refuse.js";
 
 const NAME_RE = /^(?:docker-)?compose[^/]*\.ya?ml$|^docker-stack[^/]*\.ya?ml$/i;
@@ -33,7 +34,7 @@ export function looksLikeCompose(text: string): boolean {
   if (refuseText(text)) return true; // absurd nesting or binary with a top-level `services:`: extract reports it
   let docs;
   try {
-    docs = parseYamlDocuments(text);
+    docs = parseDocsCached(text);
   } catch {
     return true; // a file this broken with a top-level `services:` is reported by extract
   }

@@ -22,6 +22,7 @@ import { mergeService } from "./merge.js";
 import { buildService, type BuiltService, type ServiceContext, type VolumesFromRef } from "./service.js";
 import { scalarString } from "./values.js";
 import { refuseText } from "./refuse.js";
+import { parseDocsCached, forgetParse } from "./parsecache.js";
 import { detectCompose } from "./detect.js";
 
 /** Node budget per document for alias/merge expansion: far above any real Compose file (300
@@ -81,11 +82,14 @@ export class ComposeReader {
     }
     let docs;
     try {
-      docs = parseYamlDocuments(text);
+      docs = parseDocsCached(text);
     } catch (e) {
       this.errors.push({ file: path, message: `YAML could not be parsed: ${msg(e)}` });
       return out;
+    } finally {
+      forgetParse(text);
     }
+    const hasDollar = text.includes("$");
     for (const d of docs) {
       if (d.errors.length) {
         this.errors.push(...syntaxErrors(path, d.errors));
@@ -104,7 +108,8 @@ export class ComposeReader {
         continue;
       }
       const e = env ?? this.envFor(dirOf(path));
-      const project = interpolateTree(root, e.vars, e.name) as YMap;
+      // No `$` anywhere: nothing to interpolate, skip copying the tree.
+      const project = hasDollar ? (interpolateTree(root, e.vars, e.name) as YMap) : root;
       out.push(...this.extractProject(path, project, e, includeStack));
     }
     return out;

@@ -88,14 +88,16 @@ export function buildService(name: string, svc: YMap, keyPos: Pos | undefined, s
     if (s !== undefined) w.groups.push(loc(s, g));
   }
 
+  // An unresolved `privileged: ${VAR}` could be either: assume the worst case and say so.
   const privV = get("privileged");
   const priv = composeBool(privV);
   if (priv !== undefined && privV) w.privileged = loc(priv, privV);
+  else if (privV && uncertainOf(privV)) w.privileged = located(true, fix(privV.pos), `${uncertainOf(privV)}: for \`privileged\` that means assuming true, the worst case`);
 
   for (const [key, ns] of NAMESPACE_KEYS) {
     const v = get(key);
     const s = scalarString(v);
-    if (s !== undefined && v) w.namespaces[ns] = loc(namespaceSetting(s), v);
+    if (s !== undefined && v) w.namespaces[ns] = loc(uncertainOf(v) && s.includes("$") ? { mode: "other", raw: s } : namespaceSetting(s), v);
   }
 
   for (const c of list(get("cap_add"))) {
@@ -136,13 +138,13 @@ export function buildService(name: string, svc: YMap, keyPos: Pos | undefined, s
   }
   w.mounts.push(...tmpfsMounts(get("tmpfs"), sc));
   const apiV = get("use_api_socket");
-  if (composeBool(apiV) === true && apiV) {
+  if (apiV && (composeBool(apiV) === true || (composeBool(apiV) === undefined && uncertainOf(apiV)))) {
     // Compose bind-mounts the engine's socket at /var/run/docker.sock (and copies credentials).
     const m: Mount = { type: "bind", source: "/var/run/docker.sock", hostPath: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: false, via: "use_api_socket" };
     const p = fix(apiV.pos);
     if (p) m.at = p;
     const u = uncertainOf(apiV);
-    if (u) m.uncertain = u;
+    if (u) m.uncertain = `${u}: for \`use_api_socket\` that means assuming true, the worst case`;
     w.mounts.push(m);
   }
   w.mounts.push(...fileBacked("secret", get("secrets"), sc.secrets, sc, (n) => `/run/secrets/${n}`));

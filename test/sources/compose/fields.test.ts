@@ -128,3 +128,18 @@ test("a service with no settings (`web:`) is still a workload; a service that is
   assert.deepEqual(r.errors.map((e) => [e.file, e.line]), [["docker-compose.yml", 3]]);
   assert.match(r.errors[0]!.message, /`bad` is not a mapping/);
 });
+
+test("unresolved booleans and namespaces: privileged/use_api_socket assume the worst case, uncertain; a namespace is `other`", () => {
+  const r = extractText("services:\n  a:\n    privileged: ${PRIV}\n    pid: ${PID_MODE}\n    use_api_socket: ${API}\n  b:\n    privileged: ${PRIV:-false}\n");
+  assert.deepEqual(r.errors, []);
+  const a = r.workloads[0]!;
+  assert.equal(a.privileged?.value, true);
+  assert.deepEqual(a.privileged?.at, p(3, 17));
+  assert.match(a.privileged?.uncertain ?? "", /`\$\{PRIV\}` is not set in \.env.*assuming true/);
+  assert.deepEqual(a.namespaces.pid?.value, { mode: "other", raw: "${PID_MODE}" });
+  assert.match(a.namespaces.pid?.uncertain ?? "", /PID_MODE/);
+  assert.deepEqual([a.mounts[0]!.hostPath, a.mounts[0]!.via, a.mounts[0]!.at], ["/var/run/docker.sock", "use_api_socket", p(5, 21)]);
+  assert.match(a.mounts[0]!.uncertain ?? "", /assuming true/);
+  // A default resolves deterministically: false, and certain.
+  assert.deepEqual(r.workloads[1]!.privileged, { value: false, at: p(7, 17) });
+});
