@@ -2,7 +2,7 @@ import { located, type Pos } from "../../model/location.js";
 import { emptyWorkload, envVar, type Mount, type NamespaceName, type Workload } from "../../model/workload.js";
 import type { DaemonEndpoint } from "../types.js";
 import { capName, deviceHostPath, namespaceFromMode } from "../ansible/dockeropts.js";
-import { attr, children, child, items, mapEntries, isObj, type H } from "./hnode.js";
+import { attr, children, child, items, labeled, mapEntries, isObj, type H } from "./hnode.js";
 import type { TfVars } from "./resolve.js";
 
 /**
@@ -38,7 +38,11 @@ export function dockerContainerWorkload(name: string, h: H, file: string, vars: 
     if (a && s) w.namespaces[ns] = located(namespaceFromMode(s.value), a.at, s.uncertain);
   }
 
-  for (const vol of children(h, "volumes")) {
+  // Each `volumes`/`mounts` block yields exactly one Mount, so those from `dynamic` blocks (after
+  // the static ones) can be marked afterwards.
+  const vols = children(h, "volumes");
+  const firstDynVol = w.mounts.length + vols.length;
+  for (const vol of [...vols, ...dynamicContents(h, "volumes")]) {
     const hp = attr(vol, "host_path");
     const cp = attr(vol, "container_path");
     const vn = attr(vol, "volume_name");
@@ -55,7 +59,10 @@ export function dockerContainerWorkload(name: string, h: H, file: string, vars: 
     w.mounts.push(mount({ type: "volume", source: volName?.value, target, readOnly, at: vn?.at ?? cp?.at ?? vol.at, uncertain: volName?.uncertain }));
   }
 
-  for (const m of children(h, "mounts")) {
+  markDynamic(w.mounts.slice(firstDynVol));
+  const mnts = children(h, "mounts");
+  const firstDynMount = w.mounts.length + mnts.length;
+  for (const m of [...mnts, ...dynamicContents(h, "mounts")]) {
     const type = vars.str(attr(m, "type")?.v)?.value ?? "volume";
     const src = attr(m, "source");
     const source = src && vars.str(src.v);
@@ -87,6 +94,8 @@ export function dockerContainerWorkload(name: string, h: H, file: string, vars: 
     }
   }
 
+  markDynamic(w.mounts.slice(firstDynMount));
+
   const caps = child(h, "capabilities");
   if (caps) {
     for (const it of items(attr(caps, "add"))) {
@@ -103,6 +112,11 @@ export function dockerContainerWorkload(name: string, h: H, file: string, vars: 
     const hp = attr(d, "host_path");
     const s = hp && vars.str(hp.v);
     if (hp && s) w.devices.push(located(deviceHostPath(s.value), hp.at, s.uncertain));
+  }
+  for (const d of dynamicContents(h, "devices")) {
+    const hp = attr(d, "host_path");
+    const s = hp && vars.str(hp.v);
+    if (hp && s) w.devices.push(located(deviceHostPath(s.value), hp.at, s.uncertain ?? DYNAMIC));
   }
 
   for (const it of items(attr(h, "env"))) {
@@ -135,6 +149,19 @@ export function dockerContainerWorkload(name: string, h: H, file: string, vars: 
     }
   }
   return w;
+}
+
+const DYNAMIC = "inside a `dynamic` block: for_each decides how many times (maybe never) it applies";
+
+/** The `content` of `dynamic "<key>" { for_each = … content { … } }` blocks. */
+function dynamicContents(h: H, key: string): H[] {
+  return labeled(h, "dynamic", 1)
+    .filter((d) => d.labels[0] === key)
+    .flatMap((d) => children(d.h, "content"));
+}
+
+function markDynamic(ms: Mount[]): void {
+  for (const m of ms) if (!m.uncertain) m.uncertain = DYNAMIC;
 }
 
 /** Docker writes `seccomp:unconfined` or `seccomp=unconfined`; the model uses `key=value`. */

@@ -193,3 +193,17 @@ test("parser diagnostics are split per message with their line and column", () =
     { line: 7, column: 1, message: "Other; Detail two." },
   ]);
 });
+
+test("dynamic blocks: literal content is read and uncertain, iterator values stay as written (dynamic.tf)", () => {
+  const r = tf("dynamic.tf");
+  assert.deepEqual(r.errors, []);
+  const w = byObject(r.workloads, "docker_container.d");
+  assert.deepEqual(
+    w.mounts.map((m) => [m.hostPath, m.at?.line, m.uncertain === undefined ? "certain" : /dynamic/.test(m.uncertain) ? "dynamic" : /unresolved/.test(m.uncertain) ? "unresolved" : m.uncertain]),
+    [
+      ["/srv/data", 7, "certain"],
+      ["/var/run/docker.sock", 13, "dynamic"],
+      ["${volumes.value.host}", 20, "unresolved"],
+    ],
+  );
+});
