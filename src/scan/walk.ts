@@ -135,7 +135,9 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
     try {
       dirents = await fsp.readdir(job.abs, { withFileTypes: true });
     } catch (e) {
-      errors.push({ file: job.rel === "" ? "." : job.rel, message: `cannot read directory: ${errText(e)}`, kind: "error" });
+      // The root itself unreadable is a usage error (exit 2): nothing at all would be scanned.
+      if (job.rel === "") throw new WalkRootError(`cannot read scan root ${root}: ${errText(e)}`);
+      errors.push({ file: job.rel, message: `cannot read directory: ${errText(e)}`, kind: "error" });
       return [];
     }
     let ignores = job.ignores;

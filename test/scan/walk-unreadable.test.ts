@@ -38,7 +38,8 @@ import { readTextFile } from ${JSON.stringify(pathToFileURL(join(repo, "src/scan
 const r = await walkTree(process.argv[2]);
 const reads = {};
 for (const f of r.files) reads[f.path] = await readTextFile(f.abs, { expectText: true });
-console.log(JSON.stringify({ files: r.files.map((f) => f.path), errors: r.errors, reads }));
+const locked = await walkTree(process.argv[2] + "/locked").then(() => "walked", (e) => e.constructor.name + ": " + e.message);
+console.log(JSON.stringify({ files: r.files.map((f) => f.path), errors: r.errors, reads, locked }));
 `,
   );
   chmodSync(child, 0o644);
@@ -50,6 +51,8 @@ console.log(JSON.stringify({ files: r.files.map((f) => f.path), errors: r.errors
   // readable) but its content is not.
   assert.deepEqual(out.files, ["ok.yml", "secret.yml"]);
   assert.deepEqual(out.errors, [{ file: "locked", message: "cannot read directory: permission denied", kind: "error" }]);
+  // The same directory given as the scan root: nothing could be scanned, a usage error.
+  assert.equal(out.locked, `WalkRootError: cannot read scan root ${tr}/locked: permission denied`);
   assert.deepEqual(out.reads, {
     "ok.yml": { text: "a: 1\n" },
     "secret.yml": { error: "cannot read file: permission denied" },
