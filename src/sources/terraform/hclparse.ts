@@ -76,11 +76,17 @@ export function parseHcl(text: string): HclParseResult {
   let err: string | null = null;
   let res: string | undefined;
   let called = false;
-  r.parse!(DIAG_NAME, text, (e, out) => {
-    called = true;
-    err = e;
-    res = out;
-  });
+  try {
+    r.parse!(DIAG_NAME, text, (e, out) => {
+      called = true;
+      err = e;
+      res = out;
+    });
+  } catch (e) {
+    // A Go panic ends the wasm program: load a fresh one for the next file.
+    root = undefined;
+    return { ok: false, diagnostics: [{ line: 1, column: 1, message: `the HCL parser failed on this file: ${(e as Error).message}` }] };
+  }
   if (!called) return { ok: false, diagnostics: [{ line: 1, column: 1, message: "HCL parser did not answer synchronously" }] };
   if (err) return { ok: false, diagnostics: parseDiagnostics(err) };
   try {
