@@ -61,6 +61,14 @@ export interface Dockerd {
   env: NodeJS.ProcessEnv;
   pid: number;
   docker(args: string[], opts?: DockerOpts): Promise<DockerResult>;
+  /**
+   * Stop the daemon and start it again with the same data dir, exec root and socket (a daemon
+   * restart as a watcher sees it: the event stream drops, the daemon's event buffer is lost).
+   * SIGTERM only: after a SIGKILL the daemon's own containerd is left behind and a new dockerd
+   * times out starting another one (seen on these machines). Resolves when the new daemon
+   * answers `GET /_ping`; `pid` is updated.
+   */
+  restart(opts?: { timeoutMs?: number }): Promise<void>;
   /** Remove every container, stop the daemon, unmount leftovers, delete `dir`. Idempotent. */
   stop(): Promise<void>;
 }
@@ -209,7 +217,7 @@ async function importMini(d: Pick<Dockerd, "dir" | "docker">): Promise<void> {
   writeFileSync(join(root, "etc", "group"), "root:x:0:\napp:x:1000:\nnogroup:x:65534:\n");
   const tar = await run("tar", ["-C", root, "-cf", join(d.dir, "mini.tar"), "."]);
   if (tar.code !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-  await d.docker(["import", "--change", "ENV PATH=/bin", join(d.dir, "mini.tar"), "mini:latest"]);
+  await d.docker(["import", "--change", "ENV PATH=/bin", "--change", "CMD [\"sh\"]", join(d.dir, "mini.tar"), "mini:latest"]);
   rmSync(root, { recursive: true, force: true });
   rmSync(join(d.dir, "mini.tar"), { force: true });
 }
@@ -237,17 +245,22 @@ export async function startDockerd(opts: StartOpts = {}): Promise<Dockerd> {
     ...(opts.extraArgs ?? []),
   ];
   writeFileSync(join(dir, "daemon.json"), "{}\n");
-  const logFd = openSync(logFile, "a");
-  const child = spawn("dockerd", args, { stdio: ["ignore", logFd, logFd], detached: false });
-  closeSync(logFd);
-  live.set(dir, { child });
   let exited: string | undefined;
-  child.on("exit", (code, sig) => {
-    exited = `dockerd exited (${code ?? sig})`;
-  });
-  child.on("error", (e) => {
-    exited = `dockerd could not start: ${e.message}`;
-  });
+  const launch = (): ChildProcess => {
+    const logFd = openSync(logFile, "a");
+    const c = spawn("dockerd", args, { stdio: ["ignore", logFd, logFd], detached: false });
+    closeSync(logFd);
+    live.set(dir, { child: c });
+    exited = undefined;
+    c.on("exit", (code, sig) => {
+      exited = `dockerd exited (${code ?? sig})`;
+    });
+    c.on("error", (e) => {
+      exited = `dockerd could not start: ${e.message}`;
+    });
+    return c;
+  };
+  let child = launch();
 
   const configDir = join(dir, "config");
   mkdirSync(configDir, { recursive: true });
@@ -265,6 +278,28 @@ export async function startDockerd(opts: StartOpts = {}): Promise<Dockerd> {
       const r = await run(cliPath(o.cli), ["-H", `unix://${socket}`, ...dargs], { input: o.input, env: { ...env, ...(o.env ?? {}) }, timeoutMs: o.timeoutMs });
       if (r.code !== 0 && !o.allowFail) throw new Error(`docker ${dargs.join(" ")} failed (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
       return r;
+    },
+    async restart(ro = {}) {
+      if (stopped) throw new Error("restart after stop()");
+      const old = child;
+      if (old.exitCode === null && old.pid) {
+        const gone = new Promise<void>((r) => old.once("exit", () => r()));
+        process.kill(old.pid, "SIGTERM");
+        const t = setTimeout(() => old.pid && pidAlive(old.pid) && process.kill(old.pid, "SIGKILL"), 30_000);
+        await gone;
+        clearTimeout(t);
+      }
+      // A clean stop removes the pidfile; if the old daemon had to be killed it stays behind.
+      rmSync(pidfile, { force: true });
+      child = launch();
+      d.pid = child.pid ?? -1;
+      const until = Date.now() + (ro.timeoutMs ?? 60_000);
+      while (Date.now() < until) {
+        if (exited) throw new Error(`dockerd did not come back: ${exited}; last log lines:\n${tail(logFile)}`);
+        if (await ping(socket)) return;
+        await sleep(100);
+      }
+      throw new Error(`dockerd did not answer after restart; last log lines:\n${tail(logFile)}`);
     },
     async stop() {
       if (stopped) return;

@@ -2,7 +2,8 @@ import { alertLine, type Alert } from "../alert.js";
 import { NO_HOOKS, type Sink, type SinkHooks } from "./types.js";
 
 export interface WebhookOptions {
-  /** Alerts waiting to be POSTed; when full the oldest waiting alert is dropped (default 1000). */
+  /** Alerts waiting to be POSTed (besides the one in flight); when full the oldest waiting alert
+   *  is dropped (default 1000). */
   queueSize?: number;
   /** Extra attempts after the first (default 5). */
   retries?: number;
@@ -75,11 +76,11 @@ export class WebhookSink implements Sink {
     this.working = true;
     try {
       while (this.queue.length > 0 && !this.abort.signal.aborted) {
-        const body = this.queue[0]!;
+        // Out of the queue while in flight: the bound applies to alerts still waiting.
+        const body = this.queue.shift()!;
         const ok = await this.deliver(body);
-        if (this.abort.signal.aborted) break; // flush deadline passed: the head is counted as dropped below
-        this.queue.shift();
-        this.hooks.outcome(this.kind, ok ? "sent" : "failed");
+        // Cut short by shutdown: not given up on, just never finished.
+        this.hooks.outcome(this.kind, ok ? "sent" : this.abort.signal.aborted ? "dropped" : "failed");
       }
     } finally {
       this.working = false;
