@@ -181,9 +181,11 @@ function applyNamedVolume(m: Mount, name: string, mc: MountContext, notes: (stri
   const deviceStr = ystr(device);
   const bindOpt = o.split(",").some((x) => ["bind", "rbind"].includes(x.trim()));
   if (deviceStr && (bindOpt || t === "none") && !deviceStr.startsWith(":")) {
-    m.hostPath = deviceStr;
+    // compose-go resolves a relative bind device against the project directory, as for binds.
+    const h = bindHostPath(deviceStr, device?.pos?.file ?? mc.file);
+    m.hostPath = h.hostPath ?? deviceStr;
     m.via = `named volume \`${name}\` (driver_opts device=${deviceStr})`;
-    notes.push(uncertainOf(device));
+    notes.push(uncertainOf(device), h.note);
     return;
   }
   // Plugin drivers such as local-persist take the host directory as `mountpoint`.

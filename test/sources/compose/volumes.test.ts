@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { extractFixture, service, at } from "./helpers.js";
+import { extractFixture, extractText, service, at } from "./helpers.js";
 import { parseShortVolume } from "../../../src/sources/compose/volumes.js";
 
 test("short syntax: binds, anonymous, named, relative, ~, named pipe, options (fixtures/compose/short-syntax)", () => {
@@ -98,4 +98,10 @@ test("parseShortVolume splits like compose-go: drive letters, unresolved ${VAR:-
   assert.deepEqual(parseShortVolume("/a:/b:ro,z"), { source: "/a", target: "/b", options: ["ro", "z"] });
   assert.deepEqual(parseShortVolume("C:\\Users\\me:/data"), { source: "C:\\Users\\me", target: "/data", options: [] });
   assert.deepEqual(parseShortVolume("${SOCK:-/var/run/docker.sock}:/s"), { source: "${SOCK:-/var/run/docker.sock}", target: "/s", options: [] });
+});
+
+test("a relative driver_opts bind device resolves against the file's directory, like a bind", () => {
+  const r = extractText("services:\n  a:\n    volumes: [data:/data]\nvolumes:\n  data:\n    driver_opts: { type: none, o: bind, device: ./state }\n", "deploy/compose.yml");
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual([r.workloads[0]!.mounts[0]!.hostPath, r.workloads[0]!.mounts[0]!.via], ["deploy/state", "named volume `data` (driver_opts device=./state)"]);
 });
