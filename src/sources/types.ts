@@ -15,6 +15,8 @@ export interface SourceContext {
   readFile(relPath: string): string | undefined;
   /** Files of the scan that were already detected (for cross-file references). */
   exists(relPath: string): boolean;
+  /** Absolute scan root on disk, when there is one (Helm: `helm template` needs a chart directory). */
+  root?: string;
 }
 
 /** A daemon endpoint written in configuration (daemon.json hosts, dockerd -H, DOCKER_HOST,

@@ -24,7 +24,8 @@ export const HELM_UNCERTAIN = "Helm template read without helm; values from valu
 export interface HelmSourceOptions {
   /** Path of a helm binary; `null` = never run helm; undefined = look on PATH (once). */
   helmBin?: string | null;
-  /** Absolute scan root, needed to hand helm a chart directory. Without it, no rendering. */
+  /** Absolute scan root, needed to hand helm a chart directory; defaults to `SourceContext.root`.
+   *  Without either, no rendering. */
   rootDir?: string;
 }
 
@@ -65,10 +66,11 @@ export function createHelmSource(opts: HelmSourceOptions = {}): Source {
         if (chartYaml === undefined) return out; // a templates/ folder that is not a chart's
         const rel = file.path.slice(dir ? dir.length + 1 : 0);
         const bin = helm();
-        if (bin && opts.rootDir) {
+        const rootDir = opts.rootDir ?? ctx.root;
+        if (bin && rootDir) {
           let r = rendered.get(dir);
           if (!r) {
-            r = renderChart(bin, join(opts.rootDir, dir));
+            r = renderChart(bin, join(rootDir, dir));
             rendered.set(dir, r);
           }
           if (r.ok) {
@@ -150,6 +152,6 @@ function stripPositions(w: Workload): void {
   delete w.source.at;
 }
 
-/** The default Helm source: helm from PATH when present, but no root dir → best-effort reading.
- *  The scan should use `createHelmSource({ rootDir })` to let helm render. */
+/** The default Helm source: helm from PATH when present; it renders when the scan's context
+ *  gives the absolute root (`SourceContext.root`), and reads best-effort otherwise. */
 export const helmSource: Source = createHelmSource();

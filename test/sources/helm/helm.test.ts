@@ -90,3 +90,14 @@ test("template reader: actions, pipes and defaults", () => {
   const t = readTemplate("a: 1\n{{- if x }}\nb: {{ .Values.a.b }}\n{{/* note\nmore */}}\n{{ end }}\n", ctx);
   assert.equal(t, "a: 1\n\nb: x\n\n\n\n", "one output line per input line");
 });
+
+test("the scan root can come from the SourceContext (ctx.root): rendering is attempted, then falls back", () => {
+  const missing = join(FIXTURES, "helm", "no-such-helm-binary");
+  const src = createHelmSource({ helmBin: missing });
+  const rel = "helm/agent/templates/daemonset.yaml";
+  const withRoot = src.extract({ path: rel, text: read(rel) }, { ...dirContext(FIXTURES), root: FIXTURES });
+  assert.ok(withRoot.errors.some((e) => e.kind === "notice" && /helm binary not found/.test(e.message)));
+  const withoutRoot = createHelmSource({ helmBin: missing }).extract({ path: rel, text: read(rel) }, dirContext(FIXTURES));
+  assert.deepEqual(withoutRoot.errors, [], "no root on disk: helm is not tried");
+  assert.equal(withoutRoot.workloads.length, 1);
+});
