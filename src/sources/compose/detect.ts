@@ -27,7 +27,7 @@ export function isComposeName(path: string): boolean {
 }
 
 /** Cheap pre-filter: a top-level `services:` key written in the file at column 1. */
-const TOP_SERVICES = /^(?:services|"services"|'services')[ \t]*:/m;
+const TOP_SERVICES = /^\uFEFF?(?:services|"services"|'services')[ \t]*:/m;
 
 export function looksLikeCompose(text: string): boolean {
   if (!TOP_SERVICES.test(text)) return false;

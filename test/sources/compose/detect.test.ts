@@ -41,6 +41,8 @@ test("detect by content sees through merge keys and flow maps", () => {
   assert.equal(detect("x.yaml", "x-base: &b\n  image: nginx\nservices:\n  web:\n    <<: *b\n"), true);
   assert.equal(detect("x.yml", "services: {web: {image: nginx}}\n"), true);
   assert.equal(detect("x.yml", "services:\n  web: {}\n"), false);
+  // A byte-order mark and CRLF line ends (files saved on Windows).
+  assert.equal(detect("x.yml", "\uFEFFservices:\r\n  web:\r\n    image: nginx\r\n"), true);
   assert.equal(detect("x.yml", "kind: Service\nspec:\n  services:\n    web:\n      image: x\n"), false);
 });
 

@@ -105,3 +105,11 @@ test("parseDotenv: export, comments, quotes, escapes, multi-line, references to 
     I: "a#b",
   });
 });
+
+test("CRLF line ends and a byte-order mark, in the compose file and in .env, change nothing", () => {
+  const text = "\uFEFFservices:\r\n  a:\r\n    volumes:\r\n      - ${SOCK}:/s\r\n    privileged: true\r\n";
+  const r = extractText(text, "x.yml", { ".env": "\uFEFFSOCK=/var/run/docker.sock\r\nOTHER='a'\r\n" });
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.workloads[0]!.mounts.map((m) => [m.hostPath, m.uncertain, m.at]), [["/var/run/docker.sock", undefined, { line: 4, column: 9 }]]);
+  assert.deepEqual(r.workloads[0]!.privileged, { value: true, at: { line: 5, column: 17 } });
+});
