@@ -2,14 +2,15 @@ import type { WorkloadRule, RuleHit } from "./types.js";
 import type { Severity } from "../model/severity.js";
 
 /** Capabilities that break isolation, with why. NET_BIND_SERVICE, NET_RAW, AUDIT_CONTROL and the
- *  like are deliberately absent: they do not lead out of the container. */
+ *  like are deliberately absent: they do not lead out of the container. So are those in the
+ *  runtimes' default set (CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP,
+ *  SETFCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE): adding one is a no-op. */
 const DANGEROUS: Record<string, { severity: Severity; why: string }> = {
   ALL: { severity: "critical", why: "every capability: as good as privileged" },
   SYS_ADMIN: { severity: "critical", why: "mount filesystems, use cgroup release agents, and many other paths to the host" },
   SYS_MODULE: { severity: "critical", why: "load kernel modules: code in the host kernel" },
   SYS_PTRACE: { severity: "high", why: "trace and inject code into processes it can see (host processes with the host PID namespace)" },
   DAC_READ_SEARCH: { severity: "high", why: "open host files by handle (the 'shocker' escape) and read any file" },
-  DAC_OVERRIDE: { severity: "medium", why: "ignore file permissions on everything mounted into it" },
   SYS_RAWIO: { severity: "high", why: "raw I/O ports and /dev/mem access" },
   BPF: { severity: "high", why: "load eBPF programs into the host kernel" },
   PERFMON: { severity: "medium", why: "observe the host kernel and other processes with perf and eBPF" },
@@ -19,7 +20,6 @@ const DANGEROUS: Record<string, { severity: Severity; why: string }> = {
   MAC_ADMIN: { severity: "high", why: "change the host's mandatory access control (AppArmor/SELinux) policy" },
   MAC_OVERRIDE: { severity: "high", why: "bypass mandatory access control" },
   SYSLOG: { severity: "low", why: "read kernel logs, which leak kernel addresses" },
-  SETFCAP: { severity: "low", why: "grant file capabilities to binaries" },
   LINUX_IMMUTABLE: { severity: "low", why: "change immutable/append-only flags on mounted files" },
   SYS_RESOURCE: { severity: "low", why: "override resource limits" },
 };

@@ -8,6 +8,7 @@ import { hostDevice } from "./devices.js";
 import { confinementDisabled } from "./security-opt.js";
 import { daemonTcpClient, daemonTcpListener } from "./daemon-tcp.js";
 import { expiredException, suppressionWithoutReason, breakGlassExpired } from "./policy-rules.js";
+import { AUDIT_RULES } from "./audit/index.js";
 
 /** The catalog: every rule sockwarden has. `sockwarden rules`, docs/rules.md and SARIF's rule
  *  table are generated from this list. Order = the order of the docs. */
@@ -24,6 +25,8 @@ export const RULES: readonly Rule[] = [
   expiredException,
   suppressionWithoutReason,
   breakGlassExpired,
+  // Rules that need live-host facts (audit door): src/rules/audit/.
+  ...AUDIT_RULES,
 ];
 
 export const WORKLOAD_RULES = RULES.filter((r): r is WorkloadRule => r.kind === "workload");

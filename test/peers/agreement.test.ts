@@ -37,7 +37,38 @@ const EQUIVALENT: Record<string, Concern[]> = {
 
 /** Peer rules whose scope differs from ours, with the reason; files matched by a key here are
  *  allowed to differ in the direction given. Keys: "tool/rule" or a file path. */
-const DIFFERENCES: Record<string, { ours: "finding" | "clean"; why: string }> = {};
+const DIFFERENCES: Record<string, { ours: "finding" | "clean"; why: string }> = {
+  // Peers that fire on any added capability; we judge which one (NET_BIND_SERVICE, IPC_LOCK and
+  // the runtime's default set do not lead out of a container).
+  "kics/tf-k8s.container_with_added_capabilities": { ours: "clean", why: "adds only NET_BIND_SERVICE" },
+  "checkov/CKV_K8S_25": { ours: "clean", why: "adds only NET_BIND_SERVICE or IPC_LOCK" },
+  "trivy/KSV022": { ours: "clean", why: "adds only NET_BIND_SERVICE" },
+  "kics/compose.container_capabilities_unrestricted": { ours: "clean", why: "KICS also fires on a missing cap_drop; we report what is added, not what is left" },
+  // Peers that judge the container-side mountPath (/bin inside the container) whatever backs it:
+  // a scaleIO/configMap volume at /bin exposes nothing of the host.
+  "kics/k8s.volume_mount_with_os_directory_write_permissions": { ours: "clean", why: "the host side is not a host path" },
+  "kics/tf-k8s.volume_mount_with_os_directory_write_permissions": { ours: "clean", why: "the host side is not a host path" },
+  // Peers that fire on any hostPath, or any writable one: /config, /tmp, /foo/bar, /var/data are
+  // ordinary directories (issue 2: /mnt/data and /srv/app are not findings).
+  "kube-linter/writable-host-mount": { ours: "clean", why: "hostPath /config is not sensitive" },
+  "gatekeeper/host-filesystem.psp-host-filesystem": { ours: "clean", why: "/tmp and /foo are not sensitive; Gatekeeper flags anything outside its allow-list" },
+  "gatekeeper/host-filesystem.no-host-paths": { ours: "clean", why: "any hostPath at all; /foo/bar is not sensitive" },
+  "kics/compose.volume_has_sensitive_host_directory/positive/positive3.yaml": {
+    ours: "clean",
+    why: "KICS prefix-matches /var; a local-persist volume at /var/data is an ordinary data directory (and no service uses it)",
+  },
+  // Peers that let a label, an annotation or a namespace waive the rule. Anyone who can edit the
+  // object can add a label; sockwarden's exceptions live in sockwarden.yaml with an owner and expiry.
+  "kyverno/docker-socket-requires-label": { ours: "finding", why: "the allow-docker label is not an exception" },
+  "kics/k8s.non_kube_system_pod_with_host_mount": { ours: "finding", why: "kube-system is not a mitigation: /var/lib/docker/containers and /sys are still mounted" },
+  "gatekeeper/privileged-containers.psp-privileged-container/negative/example_allowed_exempt.yaml": { ours: "finding", why: "exempted by image in the constraint" },
+  "kubeaudit/mounts": { ours: "finding", why: "kubeaudit.io/allow-* override annotation" },
+  "kubeaudit/privileged": { ours: "finding", why: "kubeaudit.io/allow-* override annotation" },
+  "kubeaudit/hostns": { ours: "finding", why: "kubeaudit.io/allow-* override annotation" },
+  // A read-only mount of a sensitive directory (/var/log) still exposes it for reading: we report
+  // it at a lower severity; Kyverno's rule is only about writability.
+  "kyverno/ensure-readonly-hostpath": { ours: "finding", why: "read-only /var/log is still a (low) host-path finding" },
+};
 
 const FORMATS = new Set(["compose", "kubernetes", "terraform"]);
 
