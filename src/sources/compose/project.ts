@@ -262,7 +262,7 @@ export class ComposeReader {
         this.errors.push({ file, ...(line ? { line } : {}), message: `\`include\` file \`${main}\` cannot be read (missing, or outside the scanned tree)` });
         continue;
       }
-      if (this.ctx.exists(main) && detectCompose({ path: main, text })) continue; // reported by its own extraction
+      if (safeExists(this.ctx, main) && detectCompose({ path: main, text })) continue; // reported by its own extraction
       // The included project's variables: its `env_file`s if given, else the `.env` beside it.
       const envFiles = it.kind === "map" ? yget(it, "env_file") : undefined;
       const envList = (envFiles?.kind === "seq" ? envFiles.items : envFiles ? [envFiles] : []).map(scalarString).filter((p): p is string => !!p);
@@ -383,6 +383,14 @@ function safeRead(ctx: SourceContext, rel: string): string | undefined {
     return ctx.readFile(rel);
   } catch {
     return undefined;
+  }
+}
+
+function safeExists(ctx: SourceContext, rel: string): boolean {
+  try {
+    return ctx.exists(rel);
+  } catch {
+    return false;
   }
 }
 
