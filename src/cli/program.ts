@@ -38,6 +38,19 @@ export function program(): Command {
       return setExit(rulesCommand(opts));
     });
 
+  const webhook = p.command("webhook").description("Kubernetes validating admission webhook: the same rules at the cluster's door.");
+  webhook
+    .command("serve", { isDefault: true })
+    .description("serve AdmissionReview v1 over HTTPS on POST /validate")
+    .option("--listen <addr>", "ADDR:PORT, :PORT or [IPv6]:PORT", ":8443")
+    .option("--tls-cert <file>", "server certificate (PEM); reloaded when the file changes")
+    .option("--tls-key <file>", "server key (PEM)")
+    .option("-p, --policy <file>", "policy file (default: sockwarden.yaml in the working directory)")
+    .action(async (opts) => {
+      const { webhookCommand } = await import("./webhook.js");
+      return setExit(await webhookCommand(opts));
+    });
+
   return p;
 }
 
