@@ -85,9 +85,10 @@ export function parseHclFile(file: SourceFile, errors: ScanError[]): H | undefin
     return undefined;
   }
   if (!p.ok) {
-    const ds = p.diagnostics.slice(0, 5);
+    // One message per line: the parser's later messages on a line are usually echoes of the first.
+    const seen = new Set<number>();
+    const ds = p.diagnostics.filter((d) => !seen.has(d.line) && seen.add(d.line)).slice(0, 5);
     for (const d of ds) errors.push({ file: file.path, line: d.line, message: `invalid HCL at line ${d.line}, column ${d.column}: ${d.message}` });
-    if (p.diagnostics.length > ds.length) errors.push({ file: file.path, message: `${p.diagnostics.length - ds.length} more HCL errors not shown` });
     return undefined;
   }
   let loc = locateHcl(file.text);

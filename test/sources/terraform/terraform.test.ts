@@ -139,6 +139,8 @@ test("broken HCL: a clear error on the right line, no workloads, no throw (broke
   assert.equal(r.errors[0]!.line, 4);
   assert.match(r.errors[0]!.message, /^invalid HCL at line 4, column \d+: /);
   assert.equal(r.errors[0]!.file, "terraform/broken.tf");
+  const lines = r.errors.map((e) => e.line);
+  assert.equal(new Set(lines).size, lines.length, "one message per line");
 });
 
 test("bad input: unterminated heredoc and block, a 10 MB file, binary content with a .tf name: errors, never a throw", () => {
