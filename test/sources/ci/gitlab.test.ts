@@ -28,6 +28,13 @@ test("GitLab CI: dind without TLS, DOCKER_HOST client, script lines, local inclu
   );
 });
 
+test("GitLab CI: local include found beside the CI file when the scan root is above the project", () => {
+  const t = tree("ci");
+  const r = gitlabCiSource.extract(t.file("gitlab/.gitlab-ci.yml"), t.ctx);
+  assert.deepEqual(r.errors, []);
+  assert.ok(r.workloads.some((w) => w.source.file === "gitlab/ci/extra.yml"));
+});
+
 test("GitLab CI: dind keeping its default TLS is a verified listener", () => {
   const r = gitlabCiSource.extract({ path: ".gitlab-ci.yml", text: "job:\n  services:\n    - name: docker:dind\n      alias: dockerd\n  script: [docker info]\n" }, { readFile: () => undefined, exists: () => false });
   assert.deepEqual(r.endpoints?.map((e) => [e.address, e.tls]), [["tcp://dockerd:2376", "verify"]]);

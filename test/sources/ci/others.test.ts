@@ -85,6 +85,8 @@ test("Argo Workflow: container template with a hostPath volume from spec.volumes
   const r = tektonArgoSource.extract(f, t.ctx);
   const main = r.workloads.find((w) => /template main/.test(w.source.object))!;
   assert.deepEqual(main.mounts.map((m) => [m.hostPath, m.at?.line]), [["/var/run/docker.sock", 22]]);
+  const scriptPod = r.workloads.find((w) => /template script-t container main$/.test(w.source.object))!;
+  assert.deepEqual(scriptPod.mounts, [], "spec.volumes are offered to every template, but script-t mounts none");
   const sc = r.workloads.find((w) => /script: podman run/.test(w.source.object))!;
   assert.equal(sc.source.object, "Workflow argo/ci template script-t script: podman run (line 18)");
   assert.equal(sc.mounts[0]!.hostPath, "/run/podman/podman.sock");

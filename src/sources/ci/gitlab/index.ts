@@ -38,7 +38,11 @@ function doFile(main: Collector, file: SourceFile, ctx: SourceContext, seen: Set
     const defaultAfter = yget(dflt, "after_script") ?? yget(doc, "after_script");
     // Includes: only `local` files can be read from the tree.
     for (const inc of includes(yget(doc, "include"))) {
-      const rel = inc.replace(/^\/+/, "");
+      // `local` paths are from the project root; when the scan root is above the project, the
+      // directory of the including file stands in for it.
+      const fromRoot = inc.replace(/^\/+/, "");
+      const dir = main.file.path.includes("/") ? main.file.path.slice(0, main.file.path.lastIndexOf("/") + 1) : "";
+      const rel = ctx.readFile(fromRoot) !== undefined || !dir ? fromRoot : dir + fromRoot;
       if (seen.has(rel) || seen.size > MAX_INCLUDES) continue;
       seen.add(rel);
       const text = ctx.readFile(rel);

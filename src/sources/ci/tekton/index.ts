@@ -122,7 +122,9 @@ function argo(c: Collector, doc: YValue, kind: string): void {
     const pod = map([
       ["containers", seq(conts)],
       ["initContainers", inits.length ? seq(inits) : undefined],
-      ["volumes", seq([...wfVolumes, ...items(yget(t, "volumes"))])],
+      // Workflow-level volumes are offered to every template; only those this template mounts
+      // are in its pod.
+      ["volumes", seq([...wfVolumes.filter((v) => mountedNames([...conts, ...inits]).has(ystr(yget(v, "name")) ?? "")), ...items(yget(t, "volumes"))])],
       ["hostNetwork", yget(spec, "hostNetwork")],
       ["securityContext", yget(t, "securityContext") ?? yget(spec, "securityContext")],
     ], t.pos);
@@ -130,6 +132,15 @@ function argo(c: Collector, doc: YValue, kind: string): void {
     const script = yget(t, "script");
     shellInScalar(c, yget(script, "source"), { objectPrefix: `${kind} ${meta.namespace}/${meta.name} template ${tname} script: ` });
   }
+}
+
+function mountedNames(conts: YValue[]): Set<string> {
+  const out = new Set<string>();
+  for (const c of conts) for (const m of items(yget(c, "volumeMounts"))) {
+    const n = ystr(yget(m, "name"));
+    if (n) out.add(n);
+  }
+  return out;
 }
 
 function extract(c: Collector): void {
