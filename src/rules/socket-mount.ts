@@ -2,6 +2,7 @@ import type { WorkloadRule, RuleHit } from "./types.js";
 import { socketExposure, normalizeHostPath } from "../model/hostpath.js";
 import { identityOf, canOpenSocket, exposedHostPath, isDormant } from "./util/identity.js";
 import type { Severity } from "../model/severity.js";
+import type { Mount } from "../model/workload.js";
 
 export const runtimeSocketMount: WorkloadRule = {
   kind: "workload",
@@ -27,7 +28,11 @@ export const runtimeSocketMount: WorkloadRule = {
     const id = identityOf(w);
     for (const m of w.mounts) {
       const hp = exposedHostPath(m);
-      if (!hp) continue;
+      if (!hp) {
+        const guess = unresolvedSocketTarget(m);
+        if (guess) hits.push(guess);
+        continue;
+      }
       const ex = socketExposure(hp);
       if (!ex) continue;
       const into = m.target ? ` at ${m.target}` : "";
@@ -75,6 +80,21 @@ export const runtimeSocketMount: WorkloadRule = {
     return hits;
   },
 };
+
+/** A mount whose source could not be resolved (`${SOCK}:/var/run/docker.sock` with SOCK unset)
+ *  but whose target is where clients look for a runtime socket: almost always the socket. */
+function unresolvedSocketTarget(m: Mount): RuleHit | undefined {
+  if (m.type !== "unknown" || !m.target) return undefined;
+  const ex = socketExposure(m.target);
+  if (ex?.relation !== "socket") return undefined;
+  return {
+    key: `unresolved->${m.target}`,
+    severity: "high",
+    at: m.at,
+    uncertain: m.uncertain ?? `the source ${m.source ?? "(unset)"} could not be resolved`,
+    message: `Mounts ${m.source ?? "an unresolved source"} at ${m.target}, where clients look for the ${ex.runtime} socket: it is most likely the host's runtime socket.`,
+  };
+}
 
 function listSockets(reaches: string[]): string {
   const names = [...new Set(reaches.map((r) => r.slice(r.lastIndexOf("/") + 1)))];

@@ -64,3 +64,12 @@ test("audit facts: socket the user can open is critical; cannot open is high; em
   const dormant = wl({ source: { door: "audit", object: "container:y", container: { id: "d", name: "y", state: "exited" } }, mounts: [bind("/var/run/docker.sock", "/s", false, { resolved })] });
   assert.equal(runtimeSocketMount.check(dormant, ctx)[0]!.severity, "high");
 });
+
+test("an unresolved source mounted at a socket path is reported as uncertain; a named volume there is not", () => {
+  const unresolved = { type: "unknown" as const, source: "${SOCK}", target: "/var/run/docker.sock", readOnly: false, uncertain: "${SOCK} is not set in .env" };
+  const [h] = runtimeSocketMount.check(wl({ mounts: [unresolved] }), ctx);
+  assert.equal(h!.severity, "high");
+  assert.equal(h!.uncertain, "${SOCK} is not set in .env");
+  const named = { type: "volume" as const, source: "sockvol", target: "/var/run/docker.sock", readOnly: false };
+  assert.deepEqual(runtimeSocketMount.check(wl({ mounts: [named] }), ctx), []);
+});
