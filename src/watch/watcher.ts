@@ -146,7 +146,12 @@ export class Watcher {
    *  a restarted watcher replays what happened while it was down), else now. */
   async initialSince(): Promise<void> {
     if (this.st.lastEventTimeNano) this.lastTimeNano = BigInt(this.st.lastEventTimeNano);
-    else this.lastTimeNano = await this.daemonNowNano();
+    else {
+      this.lastTimeNano = await this.daemonNowNano();
+      // Remembered even if no event comes: the next run (or --once) replays from here.
+      this.st.lastEventTimeNano = this.lastTimeNano.toString();
+      this.markDirty();
+    }
   }
 
   /**
