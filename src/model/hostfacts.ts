@@ -48,4 +48,7 @@ export interface HostFacts {
   daemon: DaemonConfig[];
   events: HostEvent[];
   persistence: { path: string; modified: number; why: string }[];
+  /** The audit could not talk to the daemon (e.g. "permission denied" on a socket that exists):
+   *  itself a fact worth a finding, and the rest of the audit goes on without the API. */
+  unreachable?: { endpoint: string; kind: string; message: string }[];
 }

@@ -1,0 +1,438 @@
+/**
+ * Host facts, read from the local machine: runtime sockets and who can open them, daemon
+ * processes and their flags, daemon.json, real TCP listeners (and whether they answer the Docker
+ * API without TLS), recently modified persistence files. Read-only; every probe is `GET /_ping`.
+ */
+import { readFile, readdir, readlink, stat } from "node:fs/promises";
+import { request } from "node:http";
+import { join } from "node:path";
+import type { DaemonConfig, DaemonListener, HostFacts, SocketFile } from "../model/hostfacts.js";
+import { socketExposure } from "../model/hostpath.js";
+import type { KnownSocket } from "./resolve.js";
+
+export interface Account {
+  name: string;
+  uid: number;
+  gid: number;
+}
+export interface Group {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+export function parsePasswd(text: string): Account[] {
+  const out: Account[] = [];
+  for (const line of text.split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const f = line.split(":");
+    if (f.length < 4 || !/^\d+$/.test(f[2]!) || !/^\d+$/.test(f[3]!)) continue;
+    out.push({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) });
+  }
+  return out;
+}
+
+export function parseGroup(text: string): Group[] {
+  const out: Group[] = [];
+  for (const line of text.split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const f = line.split(":");
+    if (f.length < 3 || !/^\d+$/.test(f[2]!)) continue;
+    out.push({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? "").split(",").map((s) => s.trim()).filter(Boolean) });
+  }
+  return out;
+}
+
+/** Who can connect() to a socket: root, the owner (write bit), members of the group and users whose
+ *  primary group it is (group write bit), everyone (other write bit). connect() needs write. */
+export function whoCanOpen(sock: { uid: number; gid: number; mode: number }, users: Account[], groups: Group[]): { users: string[]; everyone: boolean } {
+  if (sock.mode & 0o002) return { users: ["everyone"], everyone: true };
+  const names = new Set<string>(["root"]);
+  if (sock.mode & 0o200) {
+    const owner = users.find((u) => u.uid === sock.uid);
+    names.add(owner ? owner.name : `uid ${sock.uid}`);
+  }
+  if (sock.mode & 0o020) {
+    const g = groups.find((x) => x.gid === sock.gid);
+    for (const m of g?.members ?? []) names.add(m);
+    for (const u of users) if (u.gid === sock.gid) names.add(u.name);
+  }
+  return { users: [...names], everyone: false };
+}
+
+/** Well-known runtime socket locations (REFERENCE §1.6 and hostpath's list), `*` = any uid. */
+const SOCKET_GLOBS = [
+  "/run/docker.sock",
+  "/var/run/docker.sock",
+  "/run/containerd/containerd.sock",
+  "/run/docker/containerd/containerd.sock",
+  "/run/k3s/containerd/containerd.sock",
+  "/var/snap/microk8s/common/run/containerd.sock",
+  "/run/crio/crio.sock",
+  "/run/podman/podman.sock",
+  "/run/buildkit/buildkitd.sock",
+  "/run/cri-dockerd.sock",
+  "/run/user/*/docker.sock",
+  "/run/user/*/podman/podman.sock",
+  "/run/user/*/buildkit/buildkitd.sock",
+];
+
+async function expand(glob: string): Promise<string[]> {
+  const i = glob.indexOf("*");
+  if (i < 0) return [glob];
+  const dir = glob.slice(0, i - 1);
+  const rest = glob.slice(i + 1);
+  try {
+    return (await readdir(dir)).filter((n) => /^\d+$/.test(n)).map((n) => `${dir}/${n}${rest}`);
+  } catch {
+    return [];
+  }
+}
+
+export interface DaemonProcess {
+  pid: number;
+  name: string;
+  argv: string[];
+}
+
+const DAEMONS = new Set(["dockerd", "containerd", "crio", "podman", "buildkitd", "rootlesskit", "socat", "cri-dockerd", "k3s"]);
+
+/** Runtime daemons (and socat forwarders) from /proc/<pid>/cmdline. */
+export async function daemonProcesses(): Promise<DaemonProcess[]> {
+  const out: DaemonProcess[] = [];
+  let pids: string[];
+  try {
+    pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return out;
+  }
+  await Promise.all(
+    pids.map(async (p) => {
+      try {
+        const argv = (await readFile(`/proc/${p}/cmdline`, "utf8")).split("\0").filter((x, i, a) => x !== "" || i < a.length - 1);
+        if (!argv.length) return;
+        const name = argv[0]!.slice(argv[0]!.lastIndexOf("/") + 1);
+        if (DAEMONS.has(name) || (name === "podman" && argv.includes("system") && argv.includes("service"))) out.push({ pid: Number(p), name, argv });
+      } catch {
+        /* exited */
+      }
+    }),
+  );
+  return out.sort((a, b) => a.pid - b.pid);
+}
+
+/** dockerd's flags that matter: hosts, TLS, userns-remap, authorization plugins, config file. */
+export function parseDockerdArgs(argv: string[]): DaemonConfig & { configFile?: string } {
+  const cfg: DaemonConfig & { configFile?: string } = { hosts: [], source: "dockerd flags" };
+  const take = (i: number, a: string): [string | undefined, number] => {
+    const eq = a.indexOf("=");
+    if (eq > 0) return [a.slice(eq + 1), i];
+    return [argv[i + 1], i + 1];
+  };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    const flag = a.includes("=") ? a.slice(0, a.indexOf("=")) : a;
+    switch (flag) {
+      case "-H":
+      case "--host": {
+        const [v, j] = take(i, a);
+        if (v) cfg.hosts.push(v);
+        i = j;
+        break;
+      }
+      case "--tls":
+        cfg.tls = a.endsWith("=false") ? false : true;
+        break;
+      case "--tlsverify":
+        cfg.tlsverify = a.endsWith("=false") ? false : true;
+        break;
+      case "--userns-remap": {
+        const [v, j] = take(i, a);
+        if (v) cfg.usernsRemap = v;
+        i = j;
+        break;
+      }
+      case "--authorization-plugin": {
+        const [v, j] = take(i, a);
+        if (v) (cfg.authorizationPlugins ??= []).push(v);
+        i = j;
+        break;
+      }
+      case "--config-file": {
+        const [v, j] = take(i, a);
+        if (v) cfg.configFile = v;
+        i = j;
+        break;
+      }
+      default:
+        if (/^-H./.test(a)) cfg.hosts.push(a.slice(2));
+    }
+  }
+  return cfg;
+}
+
+/** daemon.json keys that matter. */
+export function parseDaemonJson(text: string, source: string): DaemonConfig {
+  const j = JSON.parse(text) as Record<string, unknown>;
+  const cfg: DaemonConfig = { hosts: Array.isArray(j.hosts) ? j.hosts.filter((h): h is string => typeof h === "string") : [], source };
+  if (typeof j.tls === "boolean") cfg.tls = j.tls;
+  if (typeof j.tlsverify === "boolean") cfg.tlsverify = j.tlsverify;
+  if (typeof j["userns-remap"] === "string") cfg.usernsRemap = j["userns-remap"];
+  if (Array.isArray(j["authorization-plugins"])) cfg.authorizationPlugins = j["authorization-plugins"].filter((x): x is string => typeof x === "string");
+  return cfg;
+}
+
+export interface ProcListener {
+  address: string;
+  port: number;
+  inode: number;
+}
+
+function hexToIp4(h: string): string {
+  const n = parseInt(h, 16);
+  return [n & 255, (n >>> 8) & 255, (n >>> 16) & 255, (n >>> 24) & 255].join(".");
+}
+
+function hexToIp6(h: string): string {
+  // Four little-endian 32-bit words.
+  const bytes: number[] = [];
+  for (let w = 0; w < 4; w++) {
+    const word = h.slice(w * 8, w * 8 + 8);
+    for (let b = 3; b >= 0; b--) bytes.push(parseInt(word.slice(b * 2, b * 2 + 2), 16));
+  }
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 255 && bytes[11] === 255) return bytes.slice(12).join(".");
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::").replace(/:{3,}/, "::");
+}
+
+/** LISTEN sockets from /proc/net/tcp and tcp6 (state 0A). */
+export function parseProcNetTcp(text: string, v6: boolean): ProcListener[] {
+  const out: ProcListener[] = [];
+  for (const line of text.split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10 || f[3] !== "0A") continue;
+    const [ipHex, portHex] = f[1]!.split(":") as [string, string];
+    out.push({ address: v6 ? hexToIp6(ipHex) : hexToIp4(ipHex), port: parseInt(portHex, 16), inode: Number(f[9]) });
+  }
+  return out;
+}
+
+/** socket inode → process, from /proc/<pid>/fd links (`socket:[1234]`). */
+async function socketOwners(inodes: Set<number>): Promise<Map<number, { pid: number; name: string }>> {
+  const out = new Map<number, { pid: number; name: string }>();
+  if (inodes.size === 0) return out;
+  let pids: string[] = [];
+  try {
+    pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return out;
+  }
+  await Promise.all(
+    pids.map(async (p) => {
+      let fds: string[];
+      try {
+        fds = await readdir(`/proc/${p}/fd`);
+      } catch {
+        return;
+      }
+      for (const fd of fds) {
+        try {
+          const l = await readlink(`/proc/${p}/fd/${fd}`);
+          const m = /^socket:\[(\d+)\]$/.exec(l);
+          if (m && inodes.has(Number(m[1])) && !out.has(Number(m[1]))) {
+            const name = (await readFile(`/proc/${p}/comm`, "utf8")).trim();
+            out.set(Number(m[1]), { pid: Number(p), name });
+          }
+        } catch {
+          /* closed */
+        }
+      }
+    }),
+  );
+  return out;
+}
+
+/** Plain-HTTP `GET /_ping` on a TCP port: does it answer the Docker API without TLS? */
+export function probeTcpDockerApi(host: string, port: number, timeoutMs = 700): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host, port, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(typeof res.headers["api-version"] === "string");
+    });
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => {
+      req.destroy();
+      resolve(false);
+    });
+    req.end();
+  });
+}
+
+async function readText(p: string): Promise<string | undefined> {
+  try {
+    return await readFile(p, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Listening TCP sockets, their processes, and whether each answers the Docker API without TLS. */
+export async function tcpListeners(opts: { maxProbes?: number } = {}): Promise<DaemonListener[]> {
+  const ls = [...parseProcNetTcp((await readText("/proc/net/tcp")) ?? "", false), ...parseProcNetTcp((await readText("/proc/net/tcp6")) ?? "", true)];
+  const owners = await socketOwners(new Set(ls.map((l) => l.inode)));
+  const seen = new Set<string>();
+  const uniq = ls.filter((l) => {
+    const k = `${l.address}:${l.port}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const limit = opts.maxProbes ?? 64;
+  return Promise.all(
+    uniq.map(async (l, i) => {
+      const o = owners.get(l.inode);
+      const target = l.address === "0.0.0.0" ? "127.0.0.1" : l.address === "::" ? "::1" : l.address;
+      const answers = i < limit ? await probeTcpDockerApi(target, l.port) : undefined;
+      const out: DaemonListener = { address: l.address, port: l.port, tls: answers ? false : "unknown", source: "proc-net" };
+      if (o) {
+        out.pid = o.pid;
+        out.process = o.name;
+      }
+      if (answers !== undefined) out.answersDockerApi = answers;
+      return out;
+    }),
+  );
+}
+
+/** Files whose change after a risky container started is worth a look (never proof). */
+const PERSISTENCE_PATHS: { path: string; why: string }[] = [
+  { path: "/etc/systemd/system", why: "systemd units run as root at boot" },
+  { path: "/lib/systemd/system", why: "systemd units run as root at boot" },
+  { path: "/etc/crontab", why: "cron runs it as root" },
+  { path: "/etc/cron.d", why: "cron runs it as root" },
+  { path: "/var/spool/cron/crontabs", why: "users' crontabs" },
+  { path: "/root/.ssh/authorized_keys", why: "grants SSH login as root" },
+  { path: "/etc/ld.so.preload", why: "injects a library into every process" },
+  { path: "/etc/sudoers", why: "grants root through sudo" },
+  { path: "/etc/sudoers.d", why: "grants root through sudo" },
+  { path: "/etc/passwd", why: "user accounts" },
+];
+
+/** Persistence files modified since `since` (ms epoch); directories are listed one level deep. */
+export async function persistenceFiles(since: number): Promise<HostFacts["persistence"]> {
+  const out: HostFacts["persistence"] = [];
+  const check = async (p: string, why: string) => {
+    try {
+      const st = await stat(p);
+      if (st.mtimeMs >= since && st.isFile()) out.push({ path: p, modified: Math.floor(st.mtimeMs), why });
+      if (st.isDirectory()) {
+        for (const n of await readdir(p)) {
+          try {
+            const s2 = await stat(join(p, n));
+            if (s2.isFile() && s2.mtimeMs >= since) out.push({ path: join(p, n), modified: Math.floor(s2.mtimeMs), why });
+          } catch {
+            /* gone */
+          }
+        }
+      }
+    } catch {
+      /* absent */
+    }
+  };
+  const homes = await readdir("/home").catch(() => [] as string[]);
+  await Promise.all([
+    ...PERSISTENCE_PATHS.map((x) => check(x.path, x.why)),
+    ...homes.map((h) => check(`/home/${h}/.ssh/authorized_keys`, `grants SSH login as ${h}`)),
+  ]);
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export interface LocalHostFacts {
+  facts: HostFacts;
+  /** Runtime sockets with their identity, for the mount resolver. */
+  known: KnownSocket[];
+  errors: string[];
+}
+
+/** Everything about the local host (the audit calls this when the daemon is local). */
+export async function collectHostFacts(opts: { host: string; extraSockets?: string[]; persistenceSince?: number; probeListeners?: boolean }): Promise<LocalHostFacts> {
+  const errors: string[] = [];
+  const [passwd, group] = await Promise.all([readText("/etc/passwd"), readText("/etc/group")]);
+  const users = parsePasswd(passwd ?? "");
+  const groups = parseGroup(group ?? "");
+  const procs = await daemonProcesses();
+  const daemon: DaemonConfig[] = [];
+  const candidates = new Map<string, string>(); // path → runtime
+  for (const p of procs) {
+    if (p.name === "dockerd") {
+      const cfg = parseDockerdArgs(p.argv);
+      daemon.push({ ...stripConfigFile(cfg), source: `dockerd (pid ${p.pid}) flags` });
+      for (const h of cfg.hosts) if (h.startsWith("unix://")) candidates.set(h.slice(7) || "/var/run/docker.sock", "docker");
+      if (!cfg.hosts.length) candidates.set("/var/run/docker.sock", "docker");
+      const file = cfg.configFile ?? "/etc/docker/daemon.json";
+      const text = await readText(file);
+      if (text !== undefined && text.trim()) {
+        try {
+          const dj = parseDaemonJson(text, file);
+          daemon.push(dj);
+          for (const h of dj.hosts) if (h.startsWith("unix://")) candidates.set(h.slice(7), "docker");
+        } catch (e) {
+          errors.push(`${file}: not valid JSON (${(e as Error).message})`);
+        }
+      }
+      // The managed containerd lives under the exec root.
+      const er = flagValue(p.argv, "--exec-root");
+      if (er) candidates.set(join(er, "containerd", "containerd.sock"), "containerd");
+    } else if (p.name === "containerd") {
+      const a = flagValue(p.argv, "--address") ?? flagValue(p.argv, "-a");
+      if (a) candidates.set(a, "containerd");
+    } else if (p.name === "buildkitd") {
+      const a = flagValue(p.argv, "--addr");
+      if (a?.startsWith("unix://")) candidates.set(a.slice(7), "buildkit");
+    }
+  }
+  for (const g of SOCKET_GLOBS) for (const p of await expand(g)) if (!candidates.has(p)) candidates.set(p, socketExposure(p)?.runtime ?? "docker");
+  for (const p of opts.extraSockets ?? []) if (!candidates.has(p)) candidates.set(p, socketExposure(p)?.runtime ?? "docker");
+
+  const sockets: SocketFile[] = [];
+  const known: KnownSocket[] = [];
+  const seenIno = new Set<string>();
+  for (const [path, runtime] of candidates) {
+    try {
+      const st = await stat(path);
+      if (!st.isSocket()) continue;
+      known.push({ path, runtime, dev: st.dev, ino: st.ino });
+      const key = `${st.dev}:${st.ino}`;
+      if (seenIno.has(key)) continue; // /var/run/docker.sock and /run/docker.sock are one socket
+      seenIno.add(key);
+      const mode = st.mode & 0o7777;
+      const who = whoCanOpen({ uid: st.uid, gid: st.gid, mode }, users, groups);
+      const s: SocketFile = { path, runtime, uid: st.uid, gid: st.gid, mode, openableBy: who.users, worldWritable: who.everyone };
+      const owner = users.find((u) => u.uid === st.uid)?.name;
+      const grp = groups.find((g) => g.gid === st.gid)?.name;
+      if (owner) s.owner = owner;
+      if (grp) s.group = grp;
+      sockets.push(s);
+    } catch {
+      /* absent */
+    }
+  }
+  const listeners = opts.probeListeners === false ? [] : await tcpListeners();
+  const persistence = opts.persistenceSince !== undefined ? await persistenceFiles(opts.persistenceSince) : [];
+  return { facts: { host: opts.host, sockets, listeners, daemon, events: [], persistence }, known, errors };
+}
+
+function stripConfigFile(c: DaemonConfig & { configFile?: string }): DaemonConfig {
+  const { configFile: _ignored, ...rest } = c;
+  return rest;
+}
+
+function flagValue(argv: string[], flag: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === flag) return argv[i + 1];
+    if (a.startsWith(flag + "=")) return a.slice(flag.length + 1);
+  }
+  return undefined;
+}

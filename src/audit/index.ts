@@ -1,0 +1,223 @@
+/**
+ * `sockwarden audit`: the live host (or the daemon's state on disk) → Workloads + HostFacts →
+ * the shared rules → a Report. The door only collects and resolves facts; the rules judge.
+ */
+import { hostname } from "node:os";
+import type { Report } from "../model/report.js";
+import type { ScanError } from "../model/finding.js";
+import type { Severity } from "../model/severity.js";
+import type { HostEvent, HostFacts } from "../model/hostfacts.js";
+import type { Workload } from "../model/workload.js";
+import type { Policy } from "../policy/types.js";
+import { loadPolicy } from "../policy/load.js";
+import { evaluate } from "../rules/evaluate.js";
+import { summarize } from "../report/summary.js";
+import { TOOL } from "../version.js";
+import { EngineClient, EngineError, mapLimit, resolveEndpoint, type Endpoint, type EndpointFlags, type Env } from "../engine/index.js";
+import { workloadFromInspect, type InspectLike } from "./inspect.js";
+import { HostPathResolver, localVolumeHostPath, resolveJoins, resolveMounts, type VolumeInfo } from "./resolve.js";
+import { collectHostFacts } from "./host.js";
+import { diskImageDigests, diskVolume, readDiskState } from "./fromdisk.js";
+import { stat } from "node:fs/promises";
+
+export interface AuditOptions {
+  /** `-H`, `--context`, `--tls*`, `--config`: resolved like the docker CLI. */
+  flags?: EndpointFlags;
+  env?: Env;
+  /** Include created and exited containers (`--all`). */
+  all?: boolean;
+  /** `--from-disk DIR`: read the daemon's state files instead of the API. */
+  fromDisk?: string;
+  policy?: Policy;
+  policyFile?: string;
+  failOn?: Severity;
+  /** Events window (`--since`/`--until`: unix seconds or Date). Default: the last hour. */
+  since?: number | Date;
+  until?: number | Date;
+  /** Read recent events (default true with the API). */
+  events?: boolean;
+  /** Collect host facts: `auto` (default) when the daemon is local (unix socket or from-disk). */
+  hostFacts?: boolean | "auto";
+  /** Probe local TCP listeners for an unauthenticated Docker API (default true with host facts). */
+  probeListeners?: boolean;
+  /** Inspects in flight (default 16) and per-request timeout (default 15 s). */
+  concurrency?: number;
+  timeoutMs?: number;
+  sshCommand?: string;
+  now?: Date;
+}
+
+/** What the audit gathered, for callers that want the facts as well as the report (tests, watch). */
+export interface AuditResult {
+  report: Report;
+  workloads: Workload[];
+  hosts: HostFacts[];
+  endpoint?: Endpoint;
+}
+
+const secs = (d: number | Date | undefined): number | undefined => (d === undefined ? undefined : d instanceof Date ? Math.floor(d.getTime() / 1000) : d);
+
+export async function audit(opts: AuditOptions = {}): Promise<Report> {
+  return (await auditDetailed(opts)).report;
+}
+
+interface ImageSummary {
+  Id: string;
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+}
+
+export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResult> {
+  const policy = opts.policy ?? loadPolicy({ file: opts.policyFile, root: process.cwd() });
+  const now = opts.now ?? new Date();
+  const errors: (ScanError & { host?: string })[] = [];
+  let containers: InspectLike[] = [];
+  let volume: (name: string) => Promise<VolumeInfo | undefined> = async () => undefined;
+  let digests = new Map<string, string[]>();
+  let endpoint: Endpoint | undefined;
+  let client: EngineClient | undefined;
+  let hostLabel = hostname();
+  let cgroupV1 = false;
+  let local = false;
+  let target: string;
+  const unreachable: NonNullable<HostFacts["unreachable"]> = [];
+  let events: HostEvent[] = [];
+
+  try {
+    if (opts.fromDisk) {
+      target = `${opts.fromDisk} (on disk)`;
+      local = true;
+      const st = await readDiskState(opts.fromDisk);
+      for (const e of st.errors) errors.push({ file: e.file, message: e.message });
+      containers = opts.all ? st.containers : st.containers.filter((c) => c.State?.Status === "running");
+      const root = opts.fromDisk;
+      volume = (name) => diskVolume(root, name);
+      digests = await diskImageDigests(root);
+      cgroupV1 = await isCgroupV1();
+    } else {
+      endpoint = resolveEndpoint({ flags: opts.flags, env: opts.env });
+      target = endpoint.url;
+      local = endpoint.transport === "unix";
+      client = new EngineClient(endpoint, { timeoutMs: opts.timeoutMs, sshCommand: opts.sshCommand });
+      try {
+        const info = await client.getJson<{ Name?: string; CgroupVersion?: string }>("/info");
+        if (info.Name) hostLabel = info.Name;
+        cgroupV1 = info.CgroupVersion === "1";
+        const list = await client.getJson<{ Id: string }[]>("/containers/json", { all: opts.all ? 1 : 0 });
+        const c = client;
+        const res = await mapLimit(list, opts.concurrency ?? 16, (x) => c.getJson<InspectLike>(`/containers/${encodeURIComponent(x.Id)}/json`));
+        res.forEach((r, i) => {
+          if (r.ok) containers.push(r.value);
+          // Removed between list and inspect: nothing left to audit.
+          else if (!(r.error instanceof EngineError && r.error.details.status === 404)) errors.push({ file: `container ${list[i]!.Id.slice(0, 12)}`, message: (r.error as Error).message });
+        });
+        const vols = new Map<string, Promise<VolumeInfo | undefined>>();
+        volume = (name) => {
+          let p = vols.get(name);
+          if (!p) {
+            p = c.getJson<{ Driver?: string; Options?: Record<string, string> | null }>(`/volumes/${encodeURIComponent(name)}`).then(
+              (v) => ({ driver: v.Driver ?? "local", options: v.Options ?? {} }),
+              () => undefined,
+            );
+            vols.set(name, p);
+          }
+          return p;
+        };
+        const images = await c.getJson<ImageSummary[]>("/images/json").catch(() => [] as ImageSummary[]);
+        for (const im of images) digests.set(im.Id, im.RepoDigests ?? []);
+        if (opts.events !== false) {
+          const until = secs(opts.until) ?? Math.floor(now.getTime() / 1000);
+          const since = secs(opts.since) ?? until - 3600;
+          try {
+            await c.streamJson("/events", { since, until }, (o) => {
+              const e = o as { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; time?: number; id?: string; status?: string };
+              const ev: HostEvent = { time: e.time ?? 0, type: e.Type ?? "", action: e.Action ?? e.status ?? "", actor: e.Actor?.ID ?? e.id ?? "" };
+              if (e.Actor?.Attributes) ev.attributes = e.Actor.Attributes;
+              events.push(ev);
+            });
+          } catch (e) {
+            errors.push({ file: "events", message: `could not read recent events: ${(e as Error).message}` });
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof EngineError)) throw e;
+        // Permission denied / daemon down: say so, and still report what the host shows without the API.
+        unreachable.push({ endpoint: endpoint.url, kind: e.kind, message: e.message });
+        errors.push({ file: endpoint.url, message: e.message });
+      }
+    }
+
+    const wantHost = opts.hostFacts === true || ((opts.hostFacts ?? "auto") === "auto" && local);
+    const earliestStart = containers.map((c) => Date.parse(c.State?.StartedAt ?? "")).filter((t) => Number.isFinite(t) && t > 0);
+    let facts: HostFacts = { host: hostLabel, sockets: [], listeners: [], daemon: [], events, persistence: [] };
+    const resolver = new HostPathResolver();
+    if (wantHost) {
+      const extra = endpoint?.transport === "unix" && endpoint.socketPath ? [endpoint.socketPath] : [];
+      const hf = await collectHostFacts({
+        host: hostLabel,
+        extraSockets: extra,
+        probeListeners: opts.probeListeners,
+        persistenceSince: earliestStart.length ? Math.max(Math.min(...earliestStart), now.getTime() - 30 * 86400_000) : undefined,
+      });
+      facts = { ...hf.facts, events };
+      for (const k of hf.known) resolver.addKnown(k);
+      for (const m of hf.errors) errors.push({ file: "host", message: m });
+    }
+    if (unreachable.length) facts.unreachable = unreachable;
+
+    const workloads = containers.map((c) => {
+      const w = workloadFromInspect(c, { host: hostLabel, cgroupV1 });
+      const d = c.Image ? digests.get(c.Image) : undefined;
+      if (d) w.facts = { ...w.facts, imageRepoDigests: d };
+      return w;
+    });
+    // Host paths only mean something on the host that runs the containers.
+    if (local) {
+      await mapLimit(workloads, 32, (w, i) => resolveMounts(w, containers[i]!, { resolver, volume, containers }));
+    } else {
+      await mapLimit(workloads, 16, async (w) => {
+        // Remote: no host to stat, but named volumes' driver options still tell what they bind.
+        for (const m of w.mounts) {
+          if (m.type !== "volume" || !m.source) continue;
+          const v = await volume(m.source);
+          const hp = v && localVolumeHostPath(v);
+          if (hp) {
+            m.hostPath = hp;
+            m.via = `named volume \`${m.source}\` (driver options ${Object.entries(v!.options).map(([k, x]) => `${k}=${x}`).join(",")})`;
+          }
+        }
+      });
+    }
+    resolveJoins(workloads, containers);
+
+    const hosts = wantHost || unreachable.length || events.length ? [facts] : [];
+    const findings = evaluate({ workloads, hosts }, policy, { now });
+    const report: Report = {
+      version: 1,
+      tool: { ...TOOL },
+      kind: "audit",
+      target,
+      findings,
+      errors,
+      summary: summarize(findings, errors, opts.failOn ?? "high"),
+    };
+    report.summary.containersAudited = workloads.length;
+    report.summary.hosts = 1;
+    return { report, workloads, hosts, ...(endpoint ? { endpoint } : {}) };
+  } finally {
+    client?.close();
+  }
+}
+
+/** cgroup v2 hosts have /sys/fs/cgroup/cgroup.controllers. */
+async function isCgroupV1(): Promise<boolean> {
+  try {
+    await stat("/sys/fs/cgroup/cgroup.controllers");
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export { inside, insideScript, type InsideOptions, type InsideResult } from "./inside.js";
+export { workloadFromInspect, type InspectLike } from "./inspect.js";
