@@ -60,41 +60,7 @@ export function dockerContainerWorkload(name: string, h: H, file: string, vars: 
   }
 
   markDynamic(w.mounts.slice(firstDynVol));
-  const mnts = children(h, "mounts");
-  const firstDynMount = w.mounts.length + mnts.length;
-  for (const m of [...mnts, ...dynamicContents(h, "mounts")]) {
-    const type = vars.str(attr(m, "type")?.v)?.value ?? "volume";
-    const src = attr(m, "source");
-    const source = src && vars.str(src.v);
-    const target = vars.str(attr(m, "target")?.v)?.value;
-    const ro = attr(m, "read_only");
-    const readOnly = ro ? vars.bool(ro.v, false)?.value === true : false;
-    const at = src?.at ?? m.at;
-    if (type === "bind") w.mounts.push(mount({ type: "bind", source: source?.value, hostPath: source?.value, target, readOnly, at, uncertain: source?.uncertain }));
-    else if (type === "tmpfs") w.mounts.push(mount({ type: "tmpfs", target, readOnly, at }));
-    else {
-      const mt = type === "volume" ? "volume" : "unknown";
-      // Local-driver volume options that bind a host directory (`o=bind`, `device=/run`).
-      const vo = child(m, "volume_options");
-      const opts = vo ? mapEntries(attr(vo, "driver_options")) : [];
-      const device = opts.find(([k]) => k === "device");
-      const devPath = device ? vars.str(device[1].v) : undefined;
-      const isBind = opts.some(([k, v]) => k === "o" && typeof v.v === "string" && v.v.split(",").includes("bind"));
-      w.mounts.push(
-        mount({
-          type: mt,
-          source: source?.value,
-          target,
-          readOnly,
-          at,
-          uncertain: source?.uncertain ?? devPath?.uncertain,
-          ...(devPath && isBind ? { hostPath: devPath.value, via: `volume \`${source?.value ?? "(anonymous)"}\` (driver_options device=${devPath.value})` } : {}),
-        }),
-      );
-    }
-  }
-
-  markDynamic(w.mounts.slice(firstDynMount));
+  readMountBlocks(h, w, vars);
 
   const caps = child(h, "capabilities");
   if (caps) {
@@ -151,6 +117,47 @@ export function dockerContainerWorkload(name: string, h: H, file: string, vars: 
   return w;
 }
 
+
+/** `mounts { type source target read_only volume_options { driver_options } }` blocks (and
+ *  their `dynamic` form) → Mounts. Shared by docker_container and docker_service. */
+function readMountBlocks(h: H, w: Workload, vars: TfVars): void {
+  const mnts = children(h, "mounts");
+  const firstDynMount = w.mounts.length + mnts.length;
+  for (const m of [...mnts, ...dynamicContents(h, "mounts")]) {
+    const type = vars.str(attr(m, "type")?.v)?.value ?? "volume";
+    const src = attr(m, "source");
+    const source = src && vars.str(src.v);
+    const target = vars.str(attr(m, "target")?.v)?.value;
+    const ro = attr(m, "read_only");
+    const readOnly = ro ? vars.bool(ro.v, false)?.value === true : false;
+    const at = src?.at ?? m.at;
+    if (type === "bind") w.mounts.push(mount({ type: "bind", source: source?.value, hostPath: source?.value, target, readOnly, at, uncertain: source?.uncertain }));
+    else if (type === "tmpfs") w.mounts.push(mount({ type: "tmpfs", target, readOnly, at }));
+    else {
+      const mt = type === "volume" ? "volume" : "unknown";
+      // Local-driver volume options that bind a host directory (`o=bind`, `device=/run`).
+      const vo = child(m, "volume_options");
+      const opts = vo ? mapEntries(attr(vo, "driver_options")) : [];
+      const device = opts.find(([k]) => k === "device");
+      const devPath = device ? vars.str(device[1].v) : undefined;
+      const isBind = opts.some(([k, v]) => k === "o" && typeof v.v === "string" && v.v.split(",").includes("bind"));
+      w.mounts.push(
+        mount({
+          type: mt,
+          source: source?.value,
+          target,
+          readOnly,
+          at,
+          uncertain: source?.uncertain ?? devPath?.uncertain,
+          ...(devPath && isBind ? { hostPath: devPath.value, via: `volume \`${source?.value ?? "(anonymous)"}\` (driver_options device=${devPath.value})` } : {}),
+        }),
+      );
+    }
+  }
+
+  markDynamic(w.mounts.slice(firstDynMount));
+}
+
 const DYNAMIC = "inside a `dynamic` block: for_each decides how many times (maybe never) it applies";
 
 /** The `content` of `dynamic "<key>" { for_each = … content { … } }` blocks. */
@@ -162,6 +169,36 @@ function dynamicContents(h: H, key: string): H[] {
 
 function markDynamic(ms: Mount[]): void {
   for (const m of ms) if (!m.uncertain) m.uncertain = DYNAMIC;
+}
+
+/** `resource "docker_service"` (Swarm): `task_spec.container_spec` → one Workload. Swarm has no
+ *  privileged mode or host PID; mounts, user, groups, capabilities and env are what matter. */
+export function dockerServiceWorkload(name: string, h: H, file: string, vars: TfVars): Workload {
+  const w = emptyWorkload({ door: "iac", file, ...(h.at ? { at: h.at } : {}), object: `docker_service.${name}`, name, containerName: name });
+  const cs = child(child(h, "task_spec") ?? { v: undefined }, "container_spec");
+  if (!cs) return w;
+  const img = attr(cs, "image");
+  const image = img && vars.str(img.v);
+  if (img && image) w.image = located(image.value, img.at, image.uncertain);
+  const user = attr(cs, "user");
+  const u = user && vars.str(user.v);
+  if (user && u) w.user = located(u.value, user.at, u.uncertain);
+  for (const it of items(attr(cs, "groups"))) {
+    const g = vars.str(it.v);
+    if (g) w.groups.push(located(g.value, it.at, g.uncertain));
+  }
+  readMountBlocks(cs, w, vars);
+  for (const [key, list] of [["cap_add", w.capAdd], ["cap_drop", w.capDrop]] as const) {
+    for (const it of items(attr(cs, key))) {
+      const c = vars.str(it.v);
+      if (c) list.push(located(capName(c.value), it.at, c.uncertain));
+    }
+  }
+  for (const [k, v] of mapEntries(attr(cs, "env"))) {
+    const e = vars.str(v.v);
+    w.env.push(located(envVar(k, e?.value), v.at, e?.uncertain));
+  }
+  return w;
 }
 
 /** Docker writes `seccomp:unconfined` or `seccomp=unconfined`; the model uses `key=value`. */

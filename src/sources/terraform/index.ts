@@ -6,7 +6,7 @@ import { locateHcl, type LEntry, type LNode } from "./hcllocate.js";
 import type { Pos } from "../../model/location.js";
 import { labeled, type H } from "./hnode.js";
 import { TfVars } from "./resolve.js";
-import { dockerContainerWorkload, dockerProviderEndpoint } from "./docker.js";
+import { dockerContainerWorkload, dockerProviderEndpoint, dockerServiceWorkload } from "./docker.js";
 import { kubernetesResourceWorkloads, TF_K8S_KINDS } from "./kubernetes.js";
 import { attr } from "./hnode.js";
 
@@ -41,6 +41,7 @@ export function extractTerraform(file: SourceFile, ctx?: SourceContext): Extract
     const [type, name] = labels as [string, string];
     try {
       if (type === "docker_container") out.workloads.push(dockerContainerWorkload(name, h, file.path, vars));
+      else if (type === "docker_service") out.workloads.push(dockerServiceWorkload(name, h, file.path, vars));
       else if (type in TF_K8S_KINDS) {
         const r = kubernetesResourceWorkloads(type, name, h, file.path, vars);
         out.workloads.push(...r.workloads);

@@ -209,3 +209,15 @@ test("dynamic blocks: literal content is read and uncertain, iterator values sta
     ],
   );
 });
+
+test("docker_service (Swarm): container_spec mounts, user, cap_add, env (swarm.tf)", () => {
+  const r = tf("swarm.tf");
+  assert.deepEqual(r.errors, []);
+  const w = byObject(r.workloads, "docker_service.agent");
+  assert.equal(w.image?.value, "portainer/agent");
+  assert.deepEqual(w.mounts.map((m) => [m.type, m.hostPath, m.target, m.readOnly, m.at?.line]), [["bind", "/var/run/docker.sock", "/var/run/docker.sock", true, 11]]);
+  assert.deepEqual([w.user?.value, w.user?.at?.line], ["root", 16]);
+  assert.deepEqual(w.capAdd.map((c) => [c.value, c.at?.line]), [["NET_ADMIN", 17]]);
+  assert.deepEqual(w.env.map((e) => e.value), [{ name: "DOCKER_HOST", value: "unix:///var/run/docker.sock" }, { name: "TOKEN" }]);
+  assert.ok(!JSON.stringify(r).includes("abc123secret"));
+});
