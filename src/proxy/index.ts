@@ -8,7 +8,7 @@ import type { Policy } from "../policy/types.js";
 import { DEFAULT_MAX_HEAD } from "./http1.js";
 import { endpointPolicy } from "./presets.js";
 import { listen, type ServerConfig } from "./server.js";
-import { parseAddress } from "./upstream.js";
+import { closeAgent, parseAddress } from "./upstream.js";
 import { fileAuditLog, type AuditLog } from "./audit.js";
 import { Metrics } from "./metrics.js";
 
@@ -93,6 +93,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     address,
     async close() {
       await closeServer(server, closeAll);
+      closeAgent(upstream);
       if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
       await audit?.close();
     },

@@ -29,6 +29,12 @@ export function connectUpstream(a: Address): net.Socket {
 
 const agentCache = new WeakMap<object, http.Agent>();
 
+/** Drop the keep-alive connections used for inspect lookups (on proxy close). */
+export function closeAgent(a: Address): void {
+  agentCache.get(a)?.destroy();
+  agentCache.delete(a);
+}
+
 /** GET a JSON document from the daemon. 404 → undefined. */
 export function getJson(a: Address, path: string, timeoutMs = 15000): Promise<unknown | undefined> {
   return new Promise((resolve, reject) => {
