@@ -183,7 +183,7 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
           const hp = v && localVolumeHostPath(v);
           if (hp) {
             m.hostPath = hp;
-            m.via = `named volume \`${m.source}\` (driver options ${Object.entries(v!.options).map(([k, x]) => `${k}=${x}`).join(",")})`;
+            m.via = `named volume \`${m.source}\` (driver options ${Object.entries(v!.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${k}=${x}`).join(",")})`;
           }
         }
       });

@@ -218,7 +218,7 @@ export async function resolveMounts(w: Workload, c: InspectLike, ctx: ResolveCon
           const hp = localVolumeHostPath(v);
           if (hp) {
             m.hostPath = hp;
-            const opts = Object.entries(v.options).map(([k, x]) => `${k}=${x}`).join(",");
+            const opts = Object.entries(v.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${k}=${x}`).join(",");
             m.via = appendVia(m.via, `named volume \`${m.source}\` (driver options ${opts})`);
           }
         }
