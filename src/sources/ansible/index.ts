@@ -9,7 +9,7 @@ import { dockerContainerTask, MODULES } from "./map.js";
  * `post_tasks` and `handlers`.
  */
 
-const SNIFF = /^[ \t-]*(community\.(docker|general)\.)?docker_container[ \t]*:/m;
+const SNIFF = /^[ \t-]*(community\.(docker|general)\.)?docker_(container|swarm_service)[ \t]*:/m;
 const TASK_LISTS = ["tasks", "pre_tasks", "post_tasks", "handlers", "block", "rescue", "always"];
 const MAX_DEPTH = 50;
 

@@ -10,7 +10,14 @@ import { normalizeSecurityOpt } from "../terraform/docker.js";
  * written and marked uncertain; an unresolved boolean that would open the host is assumed on.
  */
 
-export const MODULES = new Set(["docker_container", "community.docker.docker_container", "community.general.docker_container"]);
+export const MODULES = new Set([
+  "docker_container",
+  "community.docker.docker_container",
+  "community.general.docker_container",
+  // Swarm services: same option names for what matters here (mounts, user, groups, cap_add/cap_drop, env).
+  "docker_swarm_service",
+  "community.docker.docker_swarm_service",
+]);
 const NS_KEYS: [string, NamespaceName][] = [
   ["network_mode", "network"],
   ["pid_mode", "pid"],
@@ -91,7 +98,7 @@ export function dockerContainerTask(task: YValue & { kind: "map" }, moduleKey: s
   for (const mv of yitems(yget(params, "mounts"))) {
     const type = str(yget(mv, "type"))?.value ?? "volume";
     const src = str(yget(mv, "source"));
-    const ro = bool(yget(mv, "read_only"), false);
+    const ro = bool(yget(mv, "read_only") ?? yget(mv, "readonly"), false);
     const m: Mount = { type: type === "bind" ? "bind" : type === "tmpfs" ? "tmpfs" : type === "volume" ? "volume" : "unknown", readOnly: ro?.value === true };
     if (src) m.source = src.value;
     if (type === "bind" && src) m.hostPath = src.value;
@@ -102,12 +109,19 @@ export function dockerContainerTask(task: YValue & { kind: "map" }, moduleKey: s
     if (src?.uncertain) m.uncertain = src.uncertain;
     w.mounts.push(m);
   }
-  for (const { s, at: p } of list(yget(params, "capabilities"))) w.capAdd.push(located(capName(s.value), p, s.uncertain));
+  for (const key of ["capabilities", "cap_add"]) for (const { s, at: p } of list(yget(params, key))) w.capAdd.push(located(capName(s.value), p, s.uncertain));
   for (const { s, at: p } of list(yget(params, "cap_drop"))) w.capDrop.push(located(capName(s.value), p, s.uncertain));
   for (const { s, at: p } of list(yget(params, "devices"))) w.devices.push(located(deviceHostPath(s.value), p, s.uncertain));
   for (const { s, at: p } of list(yget(params, "groups"))) w.groups.push(located(s.value, p, s.uncertain));
   for (const { s, at: p } of list(yget(params, "security_opts"))) w.securityOpt.push(located(normalizeSecurityOpt(s.value), p, s.uncertain));
   const env = yget(params, "env");
+  // A list of `K=V` strings (docker_swarm_service accepts it): keep names, and values only where envVar allows.
+  for (const it of yitems(env)) {
+    const s = str(it);
+    if (!s) continue;
+    const eq = s.value.indexOf("=");
+    w.env.push(located(envVar(eq < 0 ? s.value : s.value.slice(0, eq), eq < 0 ? undefined : s.value.slice(eq + 1)), it.pos, s.uncertain));
+  }
   for (const [k] of yentries(env)) {
     // envVar keeps values only for DOCKER_HOST & co; everything else is dropped here.
     const s = str(yget(env, k));

@@ -77,3 +77,13 @@ test("bad input: broken YAML names its line, free-form args are a notice, binary
   assert.equal(g.workloads.length, 1);
   assert.equal(g.workloads[0]!.env.length, 50_000);
 });
+
+test("docker_swarm_service: mounts with `readonly`, cap_add, env as a K=V list (swarm.yml)", () => {
+  const r = extractFixture(ansibleSource, "ansible/swarm.yml");
+  assert.deepEqual(r.errors, []);
+  const w = byObject(r.workloads, "community.docker.docker_swarm_service agent");
+  assert.deepEqual(w.mounts.map((m) => [m.type, m.hostPath, m.readOnly, m.at?.line]), [["bind", "/var/run/docker.sock", true, 11]]);
+  assert.deepEqual(w.capAdd.map((c) => [c.value, c.at?.line]), [["SYS_ADMIN", 14]]);
+  assert.deepEqual(w.env.map((e) => e.value), [{ name: "DOCKER_HOST", value: "unix:///var/run/docker.sock" }, { name: "PASSWORD" }]);
+  assert.ok(!JSON.stringify(r).includes("very-secret"));
+});
