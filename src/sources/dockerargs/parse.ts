@@ -24,6 +24,8 @@ export interface DockerParseOptions {
   /** Maps a word's line/column (relative to the tokenized text) to the file's position. */
   mapPos?: (line: number, column: number) => Pos;
   role?: ContainerRole;
+  /** Object name to use instead of `docker run (line N)`. */
+  object?: string;
   /** `DOCKER_TLS_VERIFY` is set (non-empty) where this command runs. */
   tlsVerifyEnv?: boolean;
 }
@@ -377,9 +379,36 @@ function parseUnsafe(words: Word[], opts: DockerParseOptions): DockerCommand | u
   const result: DockerCommand = { tool, subcommand, at, endpoints };
   if (!runs) return result;
 
-  const w = emptyWorkload({ door: opts.door, ...(opts.file !== undefined ? { file: opts.file } : {}), at, object }, opts.role ?? "container");
+  const w = emptyWorkload({ door: opts.door, ...(opts.file !== undefined ? { file: opts.file } : {}), at, object: opts.object ?? object }, opts.role ?? "container");
   const facts: Record<string, unknown> = { command: `${tool} ${subcommand}` };
   if (subcommand === "service create") facts.swarmService = true;
+  if (hosts.length) facts.daemonHost = hosts.map((h) => h.value.value);
+  w.facts = facts;
+  runFlags(words, i, opts, w, true);
+  result.workload = w;
+  return result;
+}
+
+/**
+ * Flags of `docker run` without the command in front: GitHub Actions `container.options`,
+ * Jenkins `args '…'` / `.inside('…')`, Azure `options:`. Fills `into` (which already has its
+ * source, object and perhaps image). With `imageExpected` false a bare word is not taken as the
+ * image but skipped (these strings never hold one).
+ */
+export function parseRunArgs(words: Word[], opts: DockerParseOptions, into: Workload, imageExpected = false): Workload {
+  try {
+    into.facts ??= {};
+    runFlags(words, 0, opts, into, imageExpected);
+  } catch {
+    /* never throw on input */
+  }
+  return into;
+}
+
+function runFlags(words: Word[], start: number, opts: DockerParseOptions, w: Workload, imageExpected: boolean): void {
+  const n = words.length;
+  let i = start;
+  const facts = (w.facts ??= {});
   const ctx: Ctx = { opts, w, facts };
   const opaque: string[] = [];
   const unknown: string[] = [];
@@ -392,6 +421,11 @@ function parseUnsafe(words: Word[], opts: DockerParseOptions): DockerCommand | u
       // options; otherwise it is the image.
       const next = words[i + 1];
       if (next && resolveWord(next, opts.vars).value.startsWith("-")) {
+        opaque.push(word.value);
+        i++;
+        continue;
+      }
+      if (!imageExpected) {
         opaque.push(word.value);
         i++;
         continue;
@@ -454,6 +488,10 @@ function parseUnsafe(words: Word[], opts: DockerParseOptions): DockerCommand | u
       }
       continue;
     }
+    if (!imageExpected) {
+      i++;
+      continue;
+    }
     imageWord = word;
     break;
   }
@@ -464,10 +502,7 @@ function parseUnsafe(words: Word[], opts: DockerParseOptions): DockerCommand | u
   }
   if (opaque.length) facts.opaqueArgs = opaque;
   if (unknown.length) facts.unknownFlags = unknown;
-  if (hosts.length) facts.daemonHost = hosts.map((h) => h.value.value);
-  w.facts = facts;
-  result.workload = w;
-  return result;
 }
+
 
 export type { Located };

@@ -39,8 +39,13 @@ const DECLARERS = new Set(["export", "declare", "local", "readonly", "typeset"])
 const ASSIGN = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
 const MAX_NESTED_SHELL = 4;
 
+/** Words without which a text cannot start a container or name a daemon: most shell files have
+ *  none of them and are not tokenized at all. */
+const RELEVANT = /docker|podman|nerdctl|DOCKER_|CONTAINER_HOST/;
+
 export function scanShell(text: string, opts: ShellScanOptions): ShellScanResult {
   const res: ShellScanResult = { workloads: [], endpoints: [], diagnostics: [], assignments: new Map() };
+  if (!RELEVANT.test(text)) return res;
   scanInto(text, opts, opts.mapPos ?? ((l, c) => ({ line: l, column: c })), res, 0);
   return res;
 }

@@ -164,7 +164,8 @@ class Scanner {
       }
       if (c === " " || c === "\t" || c === "\r") {
         this.finishWord();
-        this.to(this.i + 1);
+        this.i++;
+        this.col++;
         continue;
       }
       if (c === "\n") {
@@ -328,7 +329,9 @@ class Scanner {
     if (j > this.seg.end) j = this.seg.end;
     this.begin();
     this.lit(t.slice(this.i, j));
-    this.to(j);
+    // A plain run holds no newline: move the column without looking at each character.
+    this.col += j - this.i;
+    this.i = j;
   }
 
   private doubleQuoted(): void {
