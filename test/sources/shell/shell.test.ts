@@ -92,12 +92,19 @@ test("unterminated quote: an error with its line; what came before is still foun
 });
 
 test("a 10 MB one-line script is read without blowing the stack", () => {
+  // One line: a docker run, 10 MB of one word, another docker run.
+  const big = "docker run -v /var/run/docker.sock:/s a; echo " + "x".repeat(10 * 1024 * 1024) + "; docker run --privileged b";
+  const r = shellSource.extract({ path: "big.sh", text: big }, ctx);
+  assert.deepEqual(r.workloads.map((w) => [w.image?.value, w.source.at?.line]), [["a", 1], ["b", 1]]);
+  assert.equal(r.workloads[1]!.source.at?.column, big.length - "docker run --privileged b".length + 1);
+  // 1 MB of back-to-back commands on one line: one workload each.
   const chunk = "docker run -v /var/run/docker.sock:/s img; ";
-  const text = chunk.repeat(Math.ceil((10 * 1024 * 1024) / chunk.length));
-  const r = shellSource.extract({ path: "big.sh", text }, ctx);
-  assert.equal(r.workloads.length, Math.ceil((10 * 1024 * 1024) / chunk.length), "one workload per command");
-  assert.equal(r.workloads[1]!.source.at?.column, chunk.length + 1);
-  const one = "x".repeat(10 * 1024 * 1024);
-  const r2 = shellSource.extract({ path: "one.sh", text: `echo "${one}` }, ctx);
+  const n = Math.ceil((1024 * 1024) / chunk.length);
+  const r1 = shellSource.extract({ path: "dense.sh", text: chunk.repeat(n) }, ctx);
+  assert.equal(r1.workloads.length, n);
+  assert.equal(r1.workloads[1]!.source.at?.column, chunk.length + 1);
+  // 10 MB inside an unterminated quote: reported, not hung.
+  const r2 = shellSource.extract({ path: "one.sh", text: `docker run "${"x".repeat(10 * 1024 * 1024)}` }, ctx);
   assert.equal(r2.errors.length, 1, "the unterminated quote is reported");
+  assert.match(r2.errors[0]!.message, /unterminated double quote/);
 });
