@@ -43,3 +43,20 @@ test("broken YAML: a per-file error with a line, no throw", () => {
   assert.ok(r.errors.length >= 1);
   assert.ok(r.errors.every((e) => e.file === ".github/workflows/bad.yml"));
 });
+
+test("look-alikes: app socket, php_socket volume, anonymous /var/run, echo, heredoc, comment, TLS-verified TCP → no findings", async () => {
+  const { evaluate } = await import("../../../src/rules/evaluate.js");
+  const { defaultPolicy } = await import("../../../src/policy/types.js");
+  const n = tree("ci/negatives");
+  const r = githubActionsSource.extract(n.file(".github/workflows/lookalikes.yml"), n.ctx);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.workloads.map((w) => w.source.object), ["job app container"], "echo/heredoc/comment are not commands");
+  assert.deepEqual(r.workloads[0]!.mounts.map((m) => [m.type, m.hostPath ?? m.source, m.target]), [
+    ["bind", "/var/run/app.sock", "/var/run/app.sock"],
+    ["volume", "php_socket", "/run/php"],
+    ["volume", undefined, "/var/run"],
+  ]);
+  assert.deepEqual(r.endpoints?.map((e) => [e.address, e.tls, e.at?.line]), [["tcp://build.internal:2376", "verify", 26]]);
+  const findings = evaluate({ workloads: r.workloads, endpoints: r.endpoints ?? [] }, defaultPolicy());
+  assert.deepEqual(findings.map((f) => `${f.rule} ${f.location.line}`), []);
+});

@@ -108,3 +108,11 @@ test("a 10 MB one-line script is read without blowing the stack", () => {
   assert.equal(r2.errors.length, 1, "the unterminated quote is reported");
   assert.match(r2.errors[0]!.message, /unterminated double quote/);
 });
+
+test("negatives.sh judged by the shared rules: no findings at all", async () => {
+  const { evaluate } = await import("../../../src/rules/evaluate.js");
+  const { defaultPolicy } = await import("../../../src/policy/types.js");
+  const r = run("negatives.sh");
+  const findings = evaluate({ workloads: r.workloads, endpoints: r.endpoints ?? [] }, defaultPolicy());
+  assert.deepEqual(findings.map((f) => `${f.rule} ${f.location.line}`), []);
+});
