@@ -77,3 +77,25 @@ test("a socket bind is found whatever the flag order and quoting", () => {
     { numRuns: 1500 },
   );
 });
+
+test("positions: every plain word is found in the text at its own line and column", () => {
+  const atom = fc.oneof(
+    fc.stringMatching(/^[a-z0-9/_.:=-]{1,8}$/),
+    fc.constantFrom(" ", "  ", "\t", "\n", " \\\n ", ";", " && ", " | ", "'q q'", '"d $X"', "$(a b)", "# c\n"),
+  );
+  fc.assert(
+    fc.property(fc.array(atom, { maxLength: 30 }), (parts) => {
+      const text = parts.join("");
+      const lines = text.split("\n");
+      for (const c of tokenizeShell(text).commands) {
+        for (const w of c.words) {
+          if (!w.plain) continue;
+          const line = lines[w.line - 1];
+          assert.ok(line !== undefined, `line ${w.line} exists`);
+          assert.equal(line.slice(w.column - 1, w.column - 1 + w.value.length), w.value, JSON.stringify({ text, w }));
+        }
+      }
+    }),
+    { numRuns: 1500 },
+  );
+});
