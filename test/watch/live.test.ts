@@ -10,7 +10,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type ServerResponse } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDockerd, type Dockerd } from "../harness/dockerd.js";
@@ -223,4 +223,69 @@ test("--once: one audit plus the events since the last run, then it stops by its
   // container (its inspect shows HostConfig.SecurityOpt ["label=disable"]).
   assert.deepEqual(b.alerts.filter(of("oncebad")).map((x) => `${x.finding.rule}:${x.trigger}`).sort(), ["confinement-disabled:event", "host-namespace:event"]);
   await d.docker(["rm", "-f", "oncebad"]);
+});
+
+test("a plugin install is alerted with the privileges it was granted, judged by the shared rules", async () => {
+  const { h, sink } = await watch();
+  // `docker plugin create` from a local rootfs + config.json: no registry needed. The config asks
+  // for CAP_SYS_ADMIN, a bind of /var/run and the host network.
+  const pd = join(tmp, "plugin");
+  mkdirSync(join(pd, "rootfs", "bin"), { recursive: true });
+  copyFileSync("/bin/busybox", join(pd, "rootfs", "bin", "busybox"));
+  chmodSync(join(pd, "rootfs", "bin", "busybox"), 0o755);
+  symlinkSync("busybox", join(pd, "rootfs", "bin", "sh"));
+  writeFileSync(
+    join(pd, "config.json"),
+    JSON.stringify({
+      description: "test plugin",
+      documentation: "",
+      entrypoint: ["/bin/sh", "-c", "sleep 1000"],
+      interface: { types: ["docker.volumedriver/1.0"], socket: "p.sock" },
+      linux: { capabilities: ["CAP_SYS_ADMIN"] },
+      mounts: [{ source: "/var/run", destination: "/hostrun", type: "bind", options: ["rbind"] }],
+      network: { type: "host" },
+    }),
+  );
+  await d.docker(["plugin", "create", "evil/plug:1", pd]);
+  await sink.waitFor((as) => as.some((a) => a.finding.rule === "watch-plugin-installed"), 60_000, "plugin alert");
+  await h.idle();
+  const mine = sink.alerts.filter((a) => a.finding.object === "plugin:evil/plug:1");
+  const installed = mine.find((a) => a.finding.rule === "watch-plugin-installed")!;
+  // It asks for privileges: high (medium only for a plugin that asks for none).
+  assert.equal(installed.finding.severity, "high");
+  assert.match(installed.finding.message, /CAP_SYS_ADMIN/);
+  assert.match(installed.finding.message, /\/var\/run/);
+  assert.deepEqual(installed.event, { type: "plugin", action: "create" });
+  // /var/run holds the runtime sockets and a plugin runs as root: the socket rule, critical.
+  assert.equal(mine.find((a) => a.finding.rule === "runtime-socket-mount")?.finding.severity, "critical");
+  assert.ok(mine.some((a) => a.finding.rule === "dangerous-capability"), "CAP_SYS_ADMIN");
+  assert.ok(mine.some((a) => a.finding.rule === "host-namespace"), "host network");
+  await d.docker(["plugin", "rm", "-f", "evil/plug:1"]);
+  await h.stop();
+});
+
+test("images: one new to the host is alerted, and images outside allow.images (policy) are alerted for the image and its containers", async () => {
+  const policy = defaultPolicy();
+  policy.allow.images = ["mini:*"];
+  const { h, sink } = await watch({ policy });
+  await d.docker(["run", "--name", "base", "mini:latest", "true"]);
+  await d.docker(["commit", "base", "made:1"]); // a new image id, named outside the allow-list
+  await sink.waitFor((as) => as.some((a) => a.finding.rule === "watch-image-new"), 60_000, "image-new alert");
+  await d.docker(["create", "--name", "frommade", "made:1", "true"]);
+  await sink.waitFor((as) => as.some((a) => of("frommade")(a)), 60_000, "frommade's alert");
+  await h.idle();
+  const made = sink.alerts.filter((a) => a.finding.object === "image:made:1").map((a) => `${a.finding.rule}:${a.finding.severity}`).sort();
+  assert.deepEqual(made, ["watch-image-new:info", "watch-image-not-allowed:medium"]);
+  assert.deepEqual(sink.alerts.filter(of("frommade")).map((a) => `${a.finding.rule}:${a.finding.severity}`), ["watch-image-not-allowed:medium"]);
+  // mini:latest is allowed and was on the host before the watcher started: nothing about it.
+  assert.deepEqual(sink.alerts.filter((a) => a.finding.object === "image:mini:latest" || of("base")(a)), []);
+  await d.docker(["rm", "-f", "base", "frommade"]);
+  await h.stop();
+});
+
+test("--interval runs full audits periodically", async () => {
+  const { h } = await watch({ interval: "1s" });
+  // One audit at start, then one a second: wait for three (a hang guard, not a timing assertion).
+  await until(async () => (metricValue(await h.metrics(), "sockwarden_audits_total", { outcome: "ok" }) ?? 0) >= 3, 60_000, "three audits");
+  await h.stop();
 });
