@@ -96,6 +96,24 @@ export function labeled(h: H, key: string, nLabels: number): { labels: string[];
     if (!isObj(v)) return;
     for (const [k, sub] of Object.entries(v)) walk(sub, [...labels, k]);
   };
+  const attrEnt = entriesOf(h.loc, key).find((e) => !e.block);
+  if (ents.length === 0 && attrEnt) {
+    // JSON syntax (`.tf.json`): labels are object keys, and the body an object or a list of them.
+    const walkJson = (v: unknown, labels: string[], loc: LNode | undefined, at: Pos | undefined) => {
+      if (labels.length === nLabels) {
+        if (Array.isArray(v)) v.forEach((bv, i) => out.push({ labels, h: { v: bv, loc: loc?.kind === "list" ? loc.items[i] : undefined, at: (loc?.kind === "list" ? loc.items[i]?.pos : undefined) ?? at } }));
+        else out.push({ labels, h: { v, loc, at } });
+        return;
+      }
+      if (!isObj(v)) return;
+      for (const [k, sub] of Object.entries(v)) {
+        const e = loc?.kind === "object" ? loc.entries.find((x) => x.key === k) : undefined;
+        walkJson(sub, [...labels, k], e?.value, e?.keyPos ?? at);
+      }
+    };
+    walkJson(h.v[key], [], attrEnt.value, attrEnt.keyPos);
+    return out;
+  }
   walk(h.v[key], []);
   return out;
 }

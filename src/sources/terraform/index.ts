@@ -4,6 +4,7 @@ import type { DaemonEndpoint, ExtractResult, Source, SourceContext, SourceFile }
 import { parseHcl } from "./hclparse.js";
 import { locateHcl, type LEntry, type LNode } from "./hcllocate.js";
 import type { Pos } from "../../model/location.js";
+import { parseYamlDocuments, toY, type YValue } from "../yamldoc.js";
 import { labeled, type H } from "./hnode.js";
 import { TfVars } from "./resolve.js";
 import { dockerContainerWorkload, dockerProviderEndpoint, dockerServiceWorkload } from "./docker.js";
@@ -22,7 +23,7 @@ export const MAX_HCL_BYTES = 2 * 1024 * 1024;
 
 export function extractTerraform(file: SourceFile, ctx?: SourceContext): ExtractResult {
   const out: ExtractResult = { workloads: [], endpoints: [], errors: [] };
-  const parsed = parseHclFile(file, out.errors);
+  const parsed = /\.tf\.json$/i.test(file.path) ? parseTfJsonFile(file, out.errors) : parseHclFile(file, out.errors);
   if (!parsed) return out;
   const bodies: H[] = [parsed];
   // `var.x` defaults: this file and a sibling variables.tf (the usual layout).
@@ -58,6 +59,49 @@ export function extractTerraform(file: SourceFile, ctx?: SourceContext): Extract
     if (ep) out.endpoints!.push(ep);
   }
   return out;
+}
+
+/** Terraform's JSON syntax (`*.tf.json`, e.g. CDKTF's `cdk.tf.json`): read through the YAML
+ *  reader so keys keep their lines, then walked like HCL (hnode.ts reads both shapes). */
+export function parseTfJsonFile(file: SourceFile, errors: ScanError[]): H | undefined {
+  if (file.text.length > MAX_HCL_BYTES * 4) {
+    errors.push({ file: file.path, message: `file is ${(file.text.length / 1048576).toFixed(1)} MB, over the ${(MAX_HCL_BYTES * 4) / 1048576} MB limit for Terraform JSON; not scanned` });
+    return undefined;
+  }
+  if (file.text.includes("\u0000")) {
+    errors.push({ file: file.path, message: "binary content (NUL bytes) in a Terraform JSON file; not scanned" });
+    return undefined;
+  }
+  const d = parseYamlDocuments(file.text)[0];
+  if (!d) return undefined;
+  if (d.errors.length > 0) {
+    errors.push({ file: file.path, line: d.errors[0]!.line, message: `invalid JSON at line ${d.errors[0]!.line}: ${d.errors[0]!.message}` });
+    return undefined;
+  }
+  let y: YValue | undefined;
+  try {
+    y = toY(d.doc, d.doc.contents, d.lineCounter);
+  } catch (e) {
+    errors.push({ file: file.path, message: (e as Error).message });
+    return undefined;
+  }
+  if (y?.kind !== "map") return undefined;
+  return { v: yPlain(y), loc: yLoc(y), at: { line: 1, column: 1 } };
+}
+
+function yPlain(y: YValue): unknown {
+  if (y.kind === "scalar") return y.value;
+  if (y.kind === "seq") return y.items.map(yPlain);
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of y.entries) o[k] = yPlain(v);
+  return o;
+}
+
+function yLoc(y: YValue): LNode {
+  const pos = y.pos ?? { line: 1, column: 1 };
+  if (y.kind === "scalar") return { kind: "value", pos };
+  if (y.kind === "seq") return { kind: "list", pos, items: y.items.map(yLoc) };
+  return { kind: "object", pos, entries: [...y.entries].map(([k, v]) => ({ key: k, keyPos: y.keyPos.get(k) ?? pos, block: false, labels: [], value: yLoc(v) })) };
 }
 
 function safeRead(ctx: SourceContext, rel: string): string | undefined {
@@ -141,7 +185,7 @@ function renameAt(text: string, at: Pos[]): string {
 export const terraformSource: Source = {
   id: "terraform",
   detect(file: SourceFile): boolean {
-    return /\.tf$/i.test(file.path);
+    return /\.tf(\.json)?$/i.test(file.path);
   },
   extract(file: SourceFile, ctx: SourceContext): ExtractResult {
     try {

@@ -7,10 +7,10 @@ import { byObject, extractFixture, noFiles } from "./helpers.js";
 
 const tf = (rel: string) => extractFixture(terraformSource, `terraform/${rel}`);
 
-test("detect: *.tf only (tfvars and JSON plans are not resources)", () => {
+test("detect: *.tf and *.tf.json (tfvars and plans are not resources)", () => {
   assert.equal(terraformSource.detect({ path: "infra/main.tf", text: "" }), true);
   assert.equal(terraformSource.detect({ path: "MAIN.TF", text: "" }), true);
-  for (const p of ["terraform.tfvars", "main.tf.json", "main.tf.bak", "tf/README.md"]) assert.equal(terraformSource.detect({ path: p, text: "" }), false, p);
+  for (const p of ["terraform.tfvars", "plan.json", "main.tf.bak", "tf/README.md"]) assert.equal(terraformSource.detect({ path: p, text: "" }), false, p);
 });
 
 test("docker_container: socket bind, privileged, host namespaces, caps, devices, env, mounts (fixtures/terraform/docker-positive.tf)", () => {
@@ -220,4 +220,20 @@ test("docker_service (Swarm): container_spec mounts, user, cap_add, env (swarm.t
   assert.deepEqual(w.capAdd.map((c) => [c.value, c.at?.line]), [["NET_ADMIN", 17]]);
   assert.deepEqual(w.env.map((e) => e.value), [{ name: "DOCKER_HOST", value: "unix:///var/run/docker.sock" }, { name: "TOKEN" }]);
   assert.ok(!JSON.stringify(r).includes("abc123secret"));
+});
+
+test("Terraform JSON syntax (*.tf.json, CDKTF output): same mapping, JSON lines (cdk.tf.json)", () => {
+  assert.equal(terraformSource.detect({ path: "cdktf.out/stacks/app/cdk.tf.json", text: "" }), true);
+  const r = tf("cdk.tf.json");
+  assert.deepEqual(r.errors, []);
+  const d = byObject(r.workloads, "docker_container.runner");
+  assert.deepEqual([d.privileged?.value, d.privileged?.at?.line], [true, 7]);
+  assert.deepEqual(d.mounts.map((m) => [m.hostPath, m.target, m.at?.line]), [["/var/run/docker.sock", "/var/run/docker.sock", 11]]);
+  const k = byObject(r.workloads, "kubernetes_pod_v1.p container c");
+  assert.deepEqual([k.namespaces.pid?.value.mode, k.namespaces.pid?.at?.line], ["host", 24]);
+  assert.equal(k.namespaces.network, undefined, "host_network: false");
+  assert.deepEqual(r.endpoints?.map((e) => [e.address, e.tls, e.at?.line]), [["tcp://1.2.3.4:2375", "off", 32]]);
+  const bad = terraformSource.extract({ path: "x.tf.json", text: '{\n  "resource": {\n' }, noFiles);
+  assert.equal(bad.workloads.length, 0);
+  assert.match(bad.errors[0]?.message ?? "", /^invalid JSON at line \d+/);
 });
