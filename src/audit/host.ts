@@ -237,6 +237,7 @@ async function socketOwners(inodes: Set<number>): Promise<Map<number, { pid: num
         return;
       }
       for (const fd of fds) {
+        if (out.size === inodes.size) return;
         try {
           const l = await readlink(`/proc/${p}/fd/${fd}`);
           const m = /^socket:\[(\d+)\]$/.exec(l);
@@ -277,10 +278,10 @@ async function readText(p: string): Promise<string | undefined> {
   }
 }
 
-/** Listening TCP sockets, their processes, and whether each answers the Docker API without TLS. */
-export async function tcpListeners(opts: { maxProbes?: number } = {}): Promise<DaemonListener[]> {
+/** Listening TCP sockets, whether each answers the Docker API without TLS, and (for those that
+ *  do) which process owns it. The /proc fd scan is the expensive part: only done when needed. */
+export async function tcpListeners(opts: { maxProbes?: number; timeoutMs?: number } = {}): Promise<DaemonListener[]> {
   const ls = [...parseProcNetTcp((await readText("/proc/net/tcp")) ?? "", false), ...parseProcNetTcp((await readText("/proc/net/tcp6")) ?? "", true)];
-  const owners = await socketOwners(new Set(ls.map((l) => l.inode)));
   const seen = new Set<string>();
   const uniq = ls.filter((l) => {
     const k = `${l.address}:${l.port}`;
@@ -289,20 +290,25 @@ export async function tcpListeners(opts: { maxProbes?: number } = {}): Promise<D
     return true;
   });
   const limit = opts.maxProbes ?? 64;
-  return Promise.all(
+  const out = await Promise.all(
     uniq.map(async (l, i) => {
-      const o = owners.get(l.inode);
       const target = l.address === "0.0.0.0" ? "127.0.0.1" : l.address === "::" ? "::1" : l.address;
-      const answers = i < limit ? await probeTcpDockerApi(target, l.port) : undefined;
-      const out: DaemonListener = { address: l.address, port: l.port, tls: answers ? false : "unknown", source: "proc-net" };
-      if (o) {
-        out.pid = o.pid;
-        out.process = o.name;
-      }
-      if (answers !== undefined) out.answersDockerApi = answers;
-      return out;
+      const answers = i < limit ? await probeTcpDockerApi(target, l.port, opts.timeoutMs ?? 400) : undefined;
+      const d: DaemonListener = { address: l.address, port: l.port, tls: answers ? false : "unknown", source: "proc-net" };
+      if (answers !== undefined) d.answersDockerApi = answers;
+      return { d, inode: l.inode };
     }),
   );
+  const wanted = new Set(out.filter((x) => x.d.answersDockerApi).map((x) => x.inode));
+  const owners = await socketOwners(wanted);
+  for (const x of out) {
+    const o = owners.get(x.inode);
+    if (o) {
+      x.d.pid = o.pid;
+      x.d.process = o.name;
+    }
+  }
+  return out.map((x) => x.d);
 }
 
 /** Files whose change after a risky container started is worth a look (never proof). */
