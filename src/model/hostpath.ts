@@ -191,3 +191,15 @@ export function isAllowedHostPath(rawPath: string, allow: readonly string[]): bo
   const p = normalizeHostPath(rawPath);
   return allow.some((a) => isUnder(p, normalizeHostPath(a)));
 }
+
+/* ---------- Read-only views of the lists above, for the native-policy generators
+ * (src/k8s/generate): a generated policy must carry exactly these, never a retyped copy. ---------- */
+
+/** Well-known runtime socket paths (normalized; `*` is one path segment, a uid). */
+export const RUNTIME_SOCKET_PATTERNS: readonly string[] = Object.freeze(WELL_KNOWN_SOCKETS.map((s) => s.pattern));
+/** File names that are a runtime control socket wherever they live. */
+export const RUNTIME_SOCKET_NAMES: readonly string[] = Object.freeze(Object.keys(SOCKET_NAMES));
+/** Sensitive host directories (normalized). */
+export const SENSITIVE_HOST_DIRS: readonly string[] = Object.freeze(SENSITIVE.map((s) => s.path));
+/** Host files that are not sensitive when mounted read-only. */
+export const BENIGN_READONLY_PATHS: readonly string[] = Object.freeze([...BENIGN_READONLY]);
