@@ -365,12 +365,12 @@ class Connection {
     if (body !== undefined) headers.push(["Content-Length", String(body.length)]);
     else if (stream) headers.push(["Transfer-Encoding", "chunked"]);
     const upTarget = buildTarget(target);
-    await writeAll(up, serializeHead(head.method, upTarget, headers));
     let bytesIn = 0;
+    // One write for head and judged body: fewer syscalls, and the daemon sees the request whole.
     if (body !== undefined && body.length) {
-      await writeAll(up, body);
+      await writeAll(up, Buffer.concat([serializeHead(head.method, upTarget, headers), body]));
       bytesIn = body.length;
-    }
+    } else await writeAll(up, serializeHead(head.method, upTarget, headers));
     // The response is read while a streamed body is still going up (the daemon may answer early).
     const respP = this.forwardResponse(head, def.hijack === true, upIn);
     let streamErr: unknown;
@@ -512,9 +512,16 @@ class Connection {
       await writeAll(this.client, Buffer.concat([Buffer.from(s + "\r\n", "latin1"), out]));
       return { status: rh.status, close: rh.close, hijacked: false, bytesOut: out.length };
     }
-    await writeAll(this.client, headBytes);
     let bytesOut = 0;
     const f = rh.framing;
+    // The common case: a small response that arrived whole. One write.
+    if ((f.kind === "length" && rest.length === f.length) || f.kind === "none") {
+      if (f.kind === "none") upIn.unshift(rest);
+      const whole = f.kind === "none" ? headBytes : buf.subarray(0, consumed + rest.length);
+      await writeAll(this.client, whole);
+      return { status: rh.status, close: rh.close, hijacked: false, bytesOut: whole.length - headBytes.length };
+    }
+    await writeAll(this.client, headBytes);
     if (f.kind === "length") {
       let need = f.length;
       for (;;) {

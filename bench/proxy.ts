@@ -1,0 +1,248 @@
+/**
+ * bench/proxy: sockwarden proxy vs the daemon directly vs HAProxy (plain HTTP passthrough), all in
+ * one run against the same private dockerd.
+ *
+ *   node --import tsx bench/proxy.ts            # BENCH_N=2000 BENCH_LOAD_SECONDS=20 to change sizes
+ *
+ * Prints p50/p99 latency of `GET /_ping` and `GET /containers/json` (one keep-alive connection,
+ * sequential), archive-read throughput (GET /containers/{id}/archive of a 256 MiB file), and a
+ * load run (200 concurrent clients, mixed reads and harmless creates, loopback/Unix only) with
+ * error counts and the proxy's RSS before/after. Ratios are against "direct".
+ */
+import http from "node:http";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { startDockerd, type Dockerd } from "../test/harness/dockerd.js";
+
+const N = Number(process.env.BENCH_N ?? 2000);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
+const LOAD_CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 200);
+const HAPROXY = "/usr/sbin/haproxy";
+
+function agentFor(): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: 1 });
+}
+
+function request(socketPath: string, agent: http.Agent, method: string, path: string, body?: string): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { Host: "docker" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      headers["Content-Length"] = String(Buffer.byteLength(body));
+    }
+    const req = http.request({ socketPath, agent, method, path, headers }, (res) => {
+      let bytes = 0;
+      res.on("data", (c: Buffer) => (bytes += c.length));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+async function latency(socketPath: string, path: string, n: number): Promise<{ p50: number; p99: number }> {
+  const agent = agentFor();
+  for (let i = 0; i < 50; i++) await request(socketPath, agent, "GET", path); // warm-up
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    const r = await request(socketPath, agent, "GET", path);
+    xs.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (r.status !== 200) throw new Error(`${path} via ${socketPath}: ${r.status}`);
+  }
+  agent.destroy();
+  return { p50: pct(xs, 50), p99: pct(xs, 99) };
+}
+
+async function throughput(socketPath: string, path: string, runs = 3): Promise<number> {
+  const agent = agentFor();
+  const rates: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    const r = await request(socketPath, agent, "GET", path);
+    const s = Number(process.hrtime.bigint() - t) / 1e9;
+    if (r.status !== 200) throw new Error(`archive via ${socketPath}: ${r.status}`);
+    rates.push(r.bytes / s / (1024 * 1024));
+  }
+  agent.destroy();
+  return pct(rates, 50);
+}
+
+function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+([0-9]+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : NaN;
+}
+
+async function load(socketPath: string, seconds: number, clients: number): Promise<{ requests: number; errors: number; creates: number; statuses: Record<string, number> }> {
+  const deadline = Date.now() + seconds * 1000;
+  let requests = 0;
+  let errors = 0;
+  let creates = 0;
+  const statuses: Record<string, number> = {};
+  const worker = async (id: number) => {
+    const agent = agentFor();
+    let i = 0;
+    while (Date.now() < deadline) {
+      i++;
+      try {
+        let r;
+        if (i % 4 === 1) {
+          // a harmless create, then remove it
+          r = await request(socketPath, agent, "POST", `/containers/create?name=load-${id}-${i}`, JSON.stringify({ Image: "mini:latest", Cmd: ["true"], HostConfig: { NetworkMode: "none" } }));
+          if (r.status === 201) {
+            creates++;
+            await request(socketPath, agent, "DELETE", `/containers/load-${id}-${i}?force=1`);
+            requests++;
+          }
+        } else if (i % 3 === 0) r = await request(socketPath, agent, "GET", "/containers/json?all=1");
+        else if (i % 3 === 1) r = await request(socketPath, agent, "GET", "/_ping");
+        else r = await request(socketPath, agent, "GET", "/version");
+        requests++;
+        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        if (r.status >= 400) errors++;
+      } catch {
+        errors++;
+      }
+    }
+    agent.destroy();
+  };
+  await Promise.all(Array.from({ length: clients }, (_, k) => worker(k)));
+  return { requests, errors, creates, statuses };
+}
+
+function waitLine(child: ChildProcess, re: RegExp, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const t = setTimeout(() => reject(new Error(`${what} did not start: ${out}`)), 30_000);
+    child.stdout!.on("data", (c) => {
+      out += c;
+      const m = re.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[0]);
+      }
+    });
+    child.stderr!.on("data", (c) => (out += c));
+    child.on("exit", (code) => reject(new Error(`${what} exited ${code}: ${out}`)));
+  });
+}
+
+async function waitSocket(path: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (existsSync(path)) {
+      try {
+        await request(path, agentFor(), "GET", "/_ping");
+        return;
+      } catch {
+        /* not yet */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${path} never answered`);
+}
+
+const fmt = (x: number) => x.toFixed(3);
+
+async function main(): Promise<void> {
+  let d: Dockerd | undefined;
+  let sw: ChildProcess | undefined;
+  let hap: ChildProcess | undefined;
+  const work = mkdtempSync(join(tmpdir().length <= 40 ? tmpdir() : "/tmp", "swb-"));
+  try {
+    d = await startDockerd();
+    // 20 containers so /containers/json has something to list
+    for (let i = 0; i < 20; i++) await d.docker(["create", "--name", `c${i}`, "--label", `n=${i}`, "mini:latest", "true"]);
+    await d.docker(["run", "-d", "--name", "big", "mini:latest", "sh", "-c", "head -c 268435456 /dev/zero > /big && sleep 3600"]);
+    for (let i = 0; i < 100; i++) {
+      const r = await d.docker(["exec", "big", "stat", "-c", "%s", "/big"], { allowFail: true });
+      if (r.stdout.trim() === "268435456") break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    const swSock = join(work, "sw.sock");
+    sw = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "proxy-child.ts"), `unix://${swSock}`, d.host], { stdio: ["ignore", "pipe", "pipe"] });
+    await waitLine(sw, /ready \S+/, "sockwarden proxy");
+    const hapSock = join(work, "hap.sock");
+    const cfg = join(work, "haproxy.cfg");
+    writeFileSync(
+      cfg,
+      [
+        "global",
+        "  maxconn 4096",
+        "defaults",
+        "  mode http",
+        "  timeout connect 5s",
+        "  timeout client 300s",
+        "  timeout server 300s",
+        "frontend docker",
+        `  bind unix@${hapSock}`,
+        "  default_backend dockerd",
+        "backend dockerd",
+        `  server d unix@${d.socket}`,
+        "",
+      ].join("\n"),
+    );
+    hap = spawn(HAPROXY, ["-f", cfg, "-db"], { stdio: ["ignore", "pipe", "pipe"] });
+    await waitSocket(hapSock);
+    await waitSocket(swSock);
+
+    const targets: [string, string][] = [
+      ["direct", d.socket],
+      ["sockwarden", swSock],
+      ["haproxy", hapSock],
+    ];
+    const rows: Record<string, Record<string, { p50: number; p99: number }>> = {};
+    for (const path of ["/_ping", "/containers/json?all=1"]) {
+      rows[path] = {};
+      for (const [name, sock] of targets) rows[path]![name] = await latency(sock, path, path === "/_ping" ? N : Math.max(200, N / 4));
+    }
+    console.log(`\nLatency (ms, one keep-alive connection, sequential; n=${N} for /_ping, ${Math.max(200, N / 4)} for list)`);
+    console.log("path                      target       p50      p99    p50 ratio vs direct");
+    for (const [path, r] of Object.entries(rows)) {
+      for (const [name] of targets) {
+        const x = r[name]!;
+        console.log(`${path.padEnd(25)} ${name.padEnd(11)} ${fmt(x.p50).padStart(7)} ${fmt(x.p99).padStart(8)}    ${(x.p50 / r.direct!.p50).toFixed(2)}x`);
+      }
+    }
+    const ping = rows["/_ping"]!;
+    console.log(`ping p50 sockwarden / haproxy: ${(ping.sockwarden!.p50 / ping.haproxy!.p50).toFixed(2)}x (goal ≤ 1.00)`);
+    const list = rows["/containers/json?all=1"]!;
+    console.log(`list p50 sockwarden / direct:  ${(list.sockwarden!.p50 / list.direct!.p50).toFixed(2)}x (goal ≤ 1.10)`);
+
+    const archive = "/containers/big/archive?path=/big";
+    const tDirect = await throughput(d.socket, archive);
+    const tSw = await throughput(swSock, archive);
+    const tHap = await throughput(hapSock, archive);
+    console.log(`\nArchive read (256 MiB tar, median of 3): direct ${tDirect.toFixed(0)} MiB/s, sockwarden ${tSw.toFixed(0)} MiB/s, haproxy ${tHap.toFixed(0)} MiB/s`);
+    console.log(`archive throughput sockwarden / direct: ${(tSw / tDirect).toFixed(2)} (goal ≥ 0.90)`);
+
+    if (LOAD_SECONDS > 0) {
+      const ld = await load(d.socket, LOAD_SECONDS, LOAD_CLIENTS);
+      console.log(`\nLoad direct (baseline): ${LOAD_CLIENTS} clients × ${LOAD_SECONDS}s: ${ld.requests} requests, ${ld.creates} creates, ${ld.errors} errors`);
+      const rss0 = rssKiB(sw.pid!);
+      const l = await load(swSock, LOAD_SECONDS, LOAD_CLIENTS);
+      const rss1 = rssKiB(sw.pid!);
+      const l2 = await load(swSock, LOAD_SECONDS, LOAD_CLIENTS);
+      const rss2 = rssKiB(sw.pid!);
+      console.log(`\nLoad via sockwarden: ${LOAD_CLIENTS} clients × ${LOAD_SECONDS}s, twice (mixed: ping, version, list, create+delete every 4th)`);
+      console.log(`  run 1: ${l.requests} requests, ${l.creates} creates, ${l.errors} errors, statuses ${JSON.stringify(l.statuses)}`);
+      console.log(`  run 2: ${l2.requests} requests, ${l2.creates} creates, ${l2.errors} errors, statuses ${JSON.stringify(l2.statuses)}`);
+      console.log(`  proxy RSS: ${(rss0 / 1024).toFixed(1)} MiB before, ${(rss1 / 1024).toFixed(1)} MiB after run 1, ${(rss2 / 1024).toFixed(1)} MiB after run 2`);
+    }
+  } finally {
+    sw?.kill("SIGTERM");
+    hap?.kill("SIGTERM");
+    await d?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
