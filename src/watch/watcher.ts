@@ -30,7 +30,9 @@ import { execIntoSocketHolder, imageNew, imageNotAllowed, inspectRace, pluginIns
 import type { Sink, SinkHooks } from "./sinks/types.js";
 import { emptyDaemonState, saveState, type DaemonState, type WatchStateFile } from "./state.js";
 import { streamEvents } from "./stream.js";
-import { containerWorkloads, pluginToWorkload, volumeToWorkload, type InspectLookups } from "./workload.js";
+import { containerWorkloads, pluginToWorkload, volumeToWorkload, type ContainerMapContext, type InspectLookups } from "./workload.js";
+import { HostPathResolver, type KnownSocket } from "../audit/resolve.js";
+import { stat } from "node:fs/promises";
 
 export interface WatcherConfig {
   endpoint: Endpoint;
@@ -105,6 +107,10 @@ export class Watcher {
   private retry: EngineEvent[] = [];
   private sweeping: Promise<void> | undefined;
   private readonly lookups: InspectLookups;
+  private hostLabel: string | undefined;
+  private cgroupV1 = false;
+  private knownSockets: KnownSocket[] = [];
+  private resolver: { r: HostPathResolver; at: number } | undefined;
 
   constructor(private readonly cfg: WatcherConfig) {
     this.client = new EngineClient(cfg.endpoint, { timeoutMs: cfg.requestTimeoutMs, maxSockets: cfg.concurrency + 2 });
@@ -127,10 +133,19 @@ export class Watcher {
 
   /* ------------------------------------------------------------ lifecycle */
 
-  /** The daemon's clock (`/info` SystemTime), so `since` never depends on our clock. */
+  /** The daemon's clock (`/info` SystemTime), so `since` never depends on our clock; also
+   *  learns the host label and cgroup version the audit's mapping wants, and the daemon's own
+   *  socket (by inode) when it is local. */
   async daemonNowNano(): Promise<bigint> {
     try {
-      const info = await this.client.getJson<{ SystemTime?: string }>("/info");
+      const info = await this.client.getJson<{ SystemTime?: string; Name?: string; CgroupVersion?: string }>("/info");
+      if (info.Name) this.hostLabel = info.Name;
+      this.cgroupV1 = info.CgroupVersion === "1";
+      const sp = this.cfg.endpoint.transport === "unix" ? this.cfg.endpoint.socketPath : undefined;
+      if (sp && this.knownSockets.length === 0) {
+        const st = await stat(sp).catch(() => undefined);
+        if (st) this.knownSockets.push({ path: sp, runtime: "docker", dev: st.dev, ino: st.ino });
+      }
       const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(info.SystemTime ?? "");
       if (m) {
         const ms = Date.parse(`${m[1]}${m[3]}`);
@@ -145,9 +160,10 @@ export class Watcher {
   /** Where the stream starts: the last event the state file remembers for this daemon (so
    *  a restarted watcher replays what happened while it was down), else now. */
   async initialSince(): Promise<void> {
+    const now = await this.daemonNowNano();
     if (this.st.lastEventTimeNano) this.lastTimeNano = BigInt(this.st.lastEventTimeNano);
     else {
-      this.lastTimeNano = await this.daemonNowNano();
+      this.lastTimeNano = now;
       // Remembered even if no event comes: the next run (or --once) replays from here.
       this.st.lastEventTimeNano = this.lastTimeNano.toString();
       this.markDirty();
@@ -359,6 +375,19 @@ export class Watcher {
     }
   }
 
+  /** How containers are mapped. Mount sources are resolved on this host only when the daemon is
+   *  local (a unix socket), like the audit; the resolver caches per path, so it is renewed every
+   *  30 s to see sockets that appear or go. */
+  private mapContext(): ContainerMapContext {
+    const ctx: ContainerMapContext = { lookups: this.lookups, cgroupV1: this.cgroupV1 };
+    if (this.hostLabel) ctx.host = this.hostLabel;
+    if (this.cfg.endpoint.transport === "unix") {
+      if (!this.resolver || Date.now() - this.resolver.at > 30_000) this.resolver = { r: new HostPathResolver({ known: [...this.knownSockets] }), at: Date.now() };
+      ctx.resolver = this.resolver.r;
+    }
+    return ctx;
+  }
+
   private async getOrUndefined<T>(path: string, query?: Record<string, string>): Promise<T | undefined> {
     try {
       return await this.limited(() => this.client.getJson<T>(path, query));
@@ -413,7 +442,7 @@ export class Watcher {
    * discount is for containers an audit finds idle, not for one being created right now.
    */
   private async judgeContainer(inspect: unknown, how: { trigger: AlertTrigger; event?: EngineEvent; asRunning: boolean }): Promise<void> {
-    const ws = await containerWorkloads(inspect, this.lookups);
+    const ws = await containerWorkloads(inspect, this.mapContext());
     const main = ws[0];
     if (!main) return;
     const real = main.source.container;

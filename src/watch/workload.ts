@@ -1,21 +1,81 @@
 /**
  * Daemon objects → Workloads for the shared rules. Containers go through the audit's mapping
- * (one import below); volumes and plugins are mapped here because only the watcher sees them
- * appear.
+ * (`workloadFromInspect`, then host-path resolution and `container:` joins from src/audit/), so
+ * watch and audit judge a container the same way; volumes and plugins are mapped here because
+ * only the watcher sees them appear.
  */
 import { emptyWorkload, type Workload } from "../model/workload.js";
 import { located } from "../model/location.js";
-import { localVolumeHostPath } from "../proxy/toWorkload.js";
-// The container mapping: swap this one import for the audit's when src/audit/ has it.
-import { inspectToWorkload, type InspectLookups } from "./interim-inspect.js";
+import { workloadFromInspect, type InspectLike } from "../audit/inspect.js";
+import { HostPathResolver, localVolumeHostPath as volumeBindPath, resolveJoins, resolveMounts, type VolumeInfo } from "../audit/resolve.js";
 
-export type { InspectLookups };
+export interface InspectLookups {
+  /** `GET /containers/{ref}/json`, undefined when it does not exist. */
+  container(ref: string): Promise<unknown | undefined>;
+  /** `GET /volumes/{name}`, undefined when it does not exist. */
+  volume(name: string): Promise<{ Driver?: string; Options?: Record<string, string> | null } | undefined>;
+}
 
-/** The container's workloads (itself first, then what it joins), marked as the watch door's. */
-export async function containerWorkloads(inspect: unknown, lookups: InspectLookups): Promise<Workload[]> {
-  const ws = await inspectToWorkload(inspect, lookups);
-  for (const w of ws) w.source.door = "watch";
-  return ws;
+export interface ContainerMapContext {
+  lookups: InspectLookups;
+  /** The daemon's host name (`/info` Name), as the audit labels workloads. */
+  host?: string;
+  cgroupV1?: boolean;
+  /** Local daemons only: resolves mount sources on this host (realpath, stat, sockets below). */
+  resolver?: HostPathResolver;
+}
+
+function localVolumeHostPath(driver: string, options: Record<string, string>): string | undefined {
+  return volumeBindPath({ driver: driver || "local", options });
+}
+
+/**
+ * One container's workload, resolved the way `audit` resolves it. The containers it joins
+ * (`--pid container:x`, `--volumes-from x`) are inspected too, so their host namespaces and
+ * socket mounts count for it; they are judged as themselves on their own events.
+ */
+export async function containerWorkloads(inspect: unknown, ctx: ContainerMapContext): Promise<Workload[]> {
+  const c = inspect as InspectLike;
+  const opts = { ...(ctx.host ? { host: ctx.host } : {}), ...(ctx.cgroupV1 ? { cgroupV1: true } : {}) };
+  const w = workloadFromInspect(c, opts);
+  w.source.door = "watch";
+  const refs = new Set<string>();
+  const hc = c.HostConfig ?? {};
+  for (const mode of [hc.PidMode, hc.NetworkMode, hc.IpcMode, hc.UTSMode, hc.UsernsMode, hc.CgroupnsMode]) if (typeof mode === "string" && mode.startsWith("container:")) refs.add(mode.slice("container:".length));
+  for (const vf of hc.VolumesFrom ?? []) refs.add(vf.replace(/:(ro|rw|z|Z)(,(ro|rw|z|Z))*$/, ""));
+  const others: InspectLike[] = [];
+  for (const ref of refs) {
+    const t = (await ctx.lookups.container(ref)) as InspectLike | undefined;
+    if (t && t.Id !== c.Id) others.push(t);
+  }
+  const containers = [c, ...others];
+  const volumes = new Map<string, Promise<VolumeInfo | undefined>>();
+  const volume = (name: string) => {
+    let p = volumes.get(name);
+    if (!p) {
+      p = ctx.lookups.volume(name).then((v) => (v ? { driver: v.Driver || "local", options: v.Options ?? {} } : undefined));
+      volumes.set(name, p);
+    }
+    return p;
+  };
+  const all = [w, ...others.map((o) => workloadFromInspect(o, opts))];
+  for (let i = 0; i < all.length; i++) {
+    if (ctx.resolver) await resolveMounts(all[i]!, containers[i]!, { resolver: ctx.resolver, volume, containers });
+    else {
+      // A remote daemon: no host to stat, but a named volume's driver options still say what it binds.
+      for (const m of all[i]!.mounts) {
+        if (m.type !== "volume" || !m.source) continue;
+        const v = await volume(m.source);
+        const hp = v && volumeBindPath(v);
+        if (hp) {
+          m.hostPath = hp;
+          m.via = `named volume \`${m.source}\` (driver options ${Object.entries(v!.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${k}=${x}`).join(",")})`;
+        }
+      }
+    }
+  }
+  resolveJoins(all, containers);
+  return [w];
 }
 
 /** A volume whose local-driver options bind a host path is a host mount waiting for a container. */
