@@ -8,7 +8,7 @@ import { parseYamlDocuments, toY, type YValue } from "../yamldoc.js";
 import { labeled, type H } from "./hnode.js";
 import { TfVars } from "./resolve.js";
 import { dockerContainerWorkload, dockerProviderEndpoint, dockerServiceWorkload } from "./docker.js";
-import { kubernetesResourceWorkloads, TF_K8S_KINDS } from "./kubernetes.js";
+import { kubernetesManifestWorkloads, kubernetesResourceWorkloads, TF_K8S_KINDS } from "./kubernetes.js";
 import { attr } from "./hnode.js";
 
 /**
@@ -43,10 +43,11 @@ export function extractTerraform(file: SourceFile, ctx?: SourceContext): Extract
     try {
       if (type === "docker_container") out.workloads.push(dockerContainerWorkload(name, h, file.path, vars));
       else if (type === "docker_service") out.workloads.push(dockerServiceWorkload(name, h, file.path, vars));
-      else if (type in TF_K8S_KINDS) {
-        const r = kubernetesResourceWorkloads(type, name, h, file.path, vars);
+      else if (type in TF_K8S_KINDS || type === "kubernetes_manifest") {
+        const r = type === "kubernetes_manifest" ? kubernetesManifestWorkloads(name, h, file.path, vars) : kubernetesResourceWorkloads(type, name, h, file.path, vars);
         out.workloads.push(...r.workloads);
         for (const e of r.errors) out.errors.push({ file: file.path, ...(h.at ? { line: h.at.line } : {}), message: e });
+        for (const n of r.notices ?? []) out.errors.push({ file: file.path, ...(h.at ? { line: h.at.line } : {}), kind: "notice", message: n });
       }
     } catch (e) {
       out.errors.push({ file: file.path, ...(h.at ? { line: h.at.line } : {}), message: `resource ${type}.${name} not scanned: ${(e as Error).message}` });

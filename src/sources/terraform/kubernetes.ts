@@ -3,7 +3,7 @@ import type { Located } from "../../model/location.js";
 import type { Workload } from "../../model/workload.js";
 import type { YValue, YMap } from "../yamldoc.js";
 import { workloadsFromObject } from "../kubernetes/map.js";
-import { isObj, type H } from "./hnode.js";
+import { attr, isObj, type H } from "./hnode.js";
 import type { LNode } from "./hcllocate.js";
 import type { TfVars } from "./resolve.js";
 
@@ -66,6 +66,12 @@ const BOOL_IF_UNKNOWN: Record<string, boolean> = {
   host_ipc: true,
   allow_privilege_escalation: true,
   read_only: false,
+  // kubernetes_manifest spells them as the API does
+  hostPID: true,
+  hostNetwork: true,
+  hostIPC: true,
+  allowPrivilegeEscalation: true,
+  readOnly: false,
 };
 
 function camel(k: string): string {
@@ -75,6 +81,8 @@ function camel(k: string): string {
 const posKey = (p: Pos | undefined) => (p ? `${p.line}:${p.column}` : "");
 
 interface Conv {
+  /** `kubernetes_manifest`: the object is written as the API has it (no renames, lists stay lists). */
+  raw?: boolean;
   vars: TfVars;
   file: string;
   /** Positions of values that were resolved from a default or left as expressions. */
@@ -128,7 +136,7 @@ function toValue(key: string, v: unknown, locs: { loc: LNode; at: Pos; block: bo
       return { v: item, loc: it, at: it?.pos ?? keyPos };
     });
     const allObjects = v.length > 0 && v.every(isObj);
-    if (allObjects && !LIST_KEYS.has(key)) return toMap(hs[0]!, cv, rename, depth); // a block that occurs once
+    if (allObjects && !cv.raw && !LIST_KEYS.has(key)) return toMap(hs[0]!, cv, rename, depth); // a block that occurs once
     return {
       kind: "seq",
       ...(keyPos ? { pos: keyPos } : {}),
@@ -139,7 +147,7 @@ function toValue(key: string, v: unknown, locs: { loc: LNode; at: Pos; block: bo
     const h: H = { v, loc: locs[0]?.loc, at: keyPos };
     const m = toMap(h, cv, rename, depth);
     // `container = { … }` where Kubernetes has a list: a one-item list.
-    return LIST_KEYS.has(key) ? { kind: "seq", ...(keyPos ? { pos: keyPos } : {}), items: [m] } : m;
+    return LIST_KEYS.has(key) && !cv.raw ? { kind: "seq", ...(keyPos ? { pos: keyPos } : {}), items: [m] } : m;
   }
   return scalar(v, keyPos, key, cv);
 }
@@ -147,6 +155,8 @@ function toValue(key: string, v: unknown, locs: { loc: LNode; at: Pos; block: bo
 export interface TfK8sResult {
   workloads: Workload[];
   errors: string[];
+  /** Informational: what could not be read for a known reason. */
+  notices?: string[];
 }
 
 /** One `resource "kubernetes_*" "name"` block → Workloads (door `iac`, object
@@ -166,6 +176,23 @@ export function kubernetesResourceWorkloads(tfType: string, name: string, h: H, 
     markUncertain(w, cv.uncertain);
   }
   return { workloads: r.workloads, errors: r.errors.map((e) => `${tfType}.${name}: ${e}`) };
+}
+
+/** `resource "kubernetes_manifest" "x" { manifest = { apiVersion, kind, metadata, spec } }`: the
+ *  object as the API has it. `manifest = yamldecode(file(…))` cannot be read here (a notice). */
+export function kubernetesManifestWorkloads(name: string, h: H, file: string, vars: TfVars): TfK8sResult {
+  const m = attr(h, "manifest");
+  if (!m) return { workloads: [], errors: [] };
+  if (!isObj(m.v)) return { workloads: [], errors: [], notices: [`kubernetes_manifest.${name}: the manifest is an expression (${String(m.v).slice(0, 60)}), known only when Terraform runs; not read`] };
+  const cv: Conv = { raw: true, vars, file, uncertain: new Map() };
+  const obj = toMap(m, cv, false, 0);
+  const r = workloadsFromObject(obj, { file });
+  for (const w of r.workloads) {
+    w.source.door = "iac";
+    w.source.object = `kubernetes_manifest.${name} container ${w.source.containerName ?? "?"}`;
+    markUncertain(w, cv.uncertain);
+  }
+  return { workloads: r.workloads, errors: r.errors.map((e) => `kubernetes_manifest.${name}: ${e}`) };
 }
 
 /** Values that came from a default or stayed expressions carry the reason on the workload. */

@@ -237,3 +237,13 @@ test("Terraform JSON syntax (*.tf.json, CDKTF output): same mapping, JSON lines 
   assert.equal(bad.workloads.length, 0);
   assert.match(bad.errors[0]?.message ?? "", /^invalid JSON at line \d+/);
 });
+
+test("kubernetes_manifest: the API object in HCL; an expression manifest is a notice (manifest.tf)", () => {
+  const r = tf("manifest.tf");
+  const w = byObject(r.workloads, "kubernetes_manifest.ds container agent");
+  assert.equal(w.source.kind, "DaemonSet");
+  assert.equal(w.source.namespace, "kube-system");
+  assert.deepEqual([w.namespaces.network?.value.mode, w.namespaces.network?.at?.line], ["host", 16]);
+  assert.deepEqual(w.mounts.map((m) => [m.hostPath, m.target, m.at?.line]), [["/run/containerd", "/run/containerd", 25]]);
+  assert.deepEqual(r.errors.map((e) => [e.kind, e.line, /kubernetes_manifest\.fromfile: the manifest is an expression/.test(e.message)]), [["notice", 34, true]]);
+});
