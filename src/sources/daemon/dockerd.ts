@@ -16,10 +16,11 @@ function boolValue(v: string | undefined): boolean {
 }
 
 /** Flags of a dockerd invocation (the words after the program). */
-export function parseDockerdFlags(words: PWord[]): DockerdFlags {
+export function parseDockerdFlags(words: PWord[], env: { DOCKER_TLS_VERIFY?: string } = {}): DockerdFlags {
   const hosts: PWord[] = [];
   let tls = false;
-  let verify = false;
+  // dockerd's --tlsverify defaults to on when DOCKER_TLS_VERIFY is set (to anything non-empty).
+  let verify = (env.DOCKER_TLS_VERIFY ?? "") !== "";
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     const m = /^(--?[A-Za-z][\w-]*)(?:=(.*))?$/s.exec(w.w);

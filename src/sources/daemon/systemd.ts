@@ -1,7 +1,7 @@
 import type { ScanError } from "../../model/finding.js";
 import type { DaemonEndpoint } from "../types.js";
 import { dockerdIndex, endpointsFromFlags, parseDockerdFlags } from "./dockerd.js";
-import { lineStarts, posAt, splitWords } from "./words.js";
+import { lineStarts, posAt, splitWords, type PWord } from "./words.js";
 
 /**
  * systemd units and drop-ins: `ExecStart=… dockerd -H tcp://…` in a service, and `ListenStream=`
@@ -18,7 +18,9 @@ export function systemdEndpoints(path: string, text: string, errors: ScanError[]
   const unit = path.split("/").filter((p) => /\.(service|socket)(\.d)?$/i.test(p)).pop() ?? path.split("/").pop()!;
   const isSocketUnit = /\.socket(\.d)?$/i.test(unit);
   let section = "";
-  let exec: DaemonEndpoint[] = [];
+  let exec: { words: PWord[]; line: number }[] = [];
+  // systemd applies Environment= wherever it is written in the section, so flags are read at the end.
+  const env: { DOCKER_TLS_VERIFY?: string } = {};
   const listen: DaemonEndpoint[] = [];
   let dockerSocket = /docker/i.test(unit);
   let i = 0;
@@ -44,14 +46,16 @@ export function systemdEndpoints(path: string, text: string, errors: ScanError[]
       if (words.length === 0) exec = []; // `ExecStart=` resets (drop-ins)
       else {
         const d = dockerdIndex(words);
-        if (d >= 0) {
-          const flags = parseDockerdFlags(words.slice(d + 1));
-          const envRef = words.slice(d + 1).some((w) => /^\$\{?[A-Z_]*OPTS/i.test(w.w));
-          exec.push(...endpointsFromFlags(flags, path, `${unit} ExecStart dockerd`));
-          if (envRef && flags.hosts.length === 0) {
-            errors.push({ file: path, line: posAt(starts, i + valStart).line, kind: "notice", message: "dockerd options come from an environment variable (e.g. $DOCKER_OPTS); its file (/etc/default/docker, /etc/sysconfig/docker) is read on its own" });
-          }
-        }
+        if (d >= 0) exec.push({ words: words.slice(d + 1), line: posAt(starts, i + valStart).line });
+      }
+      i = Math.max(end, e) + 1;
+      continue;
+    }
+    if (section === "service" && key === "Environment") {
+      const { words, end } = splitWords(text, i + valStart, starts);
+      for (const w of words) {
+        const m = /^DOCKER_TLS_VERIFY=(.*)$/s.exec(w.w);
+        if (m) env.DOCKER_TLS_VERIFY = m[1]!;
       }
       i = Math.max(end, e) + 1;
       continue;
@@ -67,5 +71,13 @@ export function systemdEndpoints(path: string, text: string, errors: ScanError[]
     }
     i = e + 1;
   }
-  return [...exec, ...(isSocketUnit && dockerSocket ? listen : [])];
+  const execEndpoints: DaemonEndpoint[] = [];
+  for (const x of exec) {
+    const flags = parseDockerdFlags(x.words, env);
+    execEndpoints.push(...endpointsFromFlags(flags, path, `${unit} ExecStart dockerd`));
+    if (flags.hosts.length === 0 && x.words.some((w) => /^\$\{?[A-Z_]*OPTS/i.test(w.w))) {
+      errors.push({ file: path, line: x.line, kind: "notice", message: "dockerd options come from an environment variable (e.g. $DOCKER_OPTS); its file (/etc/default/docker, /etc/sysconfig/docker) is read on its own" });
+    }
+  }
+  return [...execEndpoints, ...(isSocketUnit && dockerSocket ? listen : [])];
 }

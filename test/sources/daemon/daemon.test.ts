@@ -114,3 +114,14 @@ test("bad input: broken daemon.json names its line; binary with a daemon.json na
   const unterminated = daemonConfigSource.extract({ path: "docker.service", text: "[Service]\nExecStart=/usr/bin/dockerd -H 'tcp://0.0.0.0:2375\n" }, noFiles);
   assert.deepEqual(unterminated.endpoints?.map((e) => e.address), ["tcp://0.0.0.0:2375"]);
 });
+
+test("systemd: Environment=DOCKER_TLS_VERIFY=1 turns dockerd's --tlsverify on, wherever it is written in [Service]", () => {
+  const text = '[Service]\nExecStart=/usr/bin/dockerd -H tcp://0.0.0.0:2376\nEnvironment="DOCKER_TLS_VERIFY=1" "DOCKER_CERT_PATH=/etc/docker"\n';
+  const r = daemonConfigSource.extract({ path: "docker.service.d/tls.conf", text }, noFiles);
+  assert.deepEqual(r.endpoints?.map((e) => [e.address, e.tls]), [["tcp://0.0.0.0:2376", "verify"]]);
+  const empty = daemonConfigSource.extract({ path: "docker.service", text: "[Service]\nEnvironment=DOCKER_TLS_VERIFY=\nExecStart=/usr/bin/dockerd -H tcp://0.0.0.0:2375\n" }, noFiles);
+  assert.deepEqual(empty.endpoints?.map((e) => e.tls), ["off"], "an empty DOCKER_TLS_VERIFY is unset for dockerd");
+  const opts = daemonConfigSource.extract({ path: "docker.service", text: "[Service]\nEnvironmentFile=-/etc/default/docker\nExecStart=/usr/bin/dockerd $DOCKER_OPTS\n" }, noFiles);
+  assert.deepEqual(opts.endpoints, []);
+  assert.deepEqual(opts.errors.map((e) => [e.kind, e.line]), [["notice", 3]]);
+});
