@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import type { Report } from "../model/report.js";
 import type { ScanError } from "../model/finding.js";
 import type { Severity } from "../model/severity.js";
-import type { HostEvent, HostFacts } from "../model/hostfacts.js";
+import type { DaemonConfig, HostEvent, HostFacts } from "../model/hostfacts.js";
 import type { Workload } from "../model/workload.js";
 import type { Policy } from "../policy/types.js";
 import { loadPolicy } from "../policy/load.js";
@@ -81,7 +81,8 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
   let local = false;
   let target: string;
   const unreachable: NonNullable<HostFacts["unreachable"]> = [];
-  let events: HostEvent[] = [];
+  const events: HostEvent[] = [];
+  let infoDaemon: DaemonConfig | undefined;
 
   try {
     if (opts.fromDisk) {
@@ -100,9 +101,13 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       local = endpoint.transport === "unix";
       client = new EngineClient(endpoint, { timeoutMs: opts.timeoutMs, sshCommand: opts.sshCommand });
       try {
-        const info = await client.getJson<{ Name?: string; CgroupVersion?: string }>("/info");
+        const info = await client.getJson<{ Name?: string; CgroupVersion?: string; SecurityOptions?: string[] | null }>("/info");
         if (info.Name) hostLabel = info.Name;
         cgroupV1 = info.CgroupVersion === "1";
+        const secOpts = info.SecurityOptions ?? [];
+        infoDaemon = { hosts: [], rootless: secOpts.includes("name=rootless"), source: "docker info" };
+        const remap = secOpts.find((o) => o.startsWith("name=userns"));
+        if (remap) infoDaemon.usernsRemap = "enabled";
         const list = await client.getJson<{ Id: string }[]>("/containers/json", { all: opts.all ? 1 : 0 });
         const c = client;
         const res = await mapLimit(list, opts.concurrency ?? 16, (x) => c.getJson<InspectLike>(`/containers/${encodeURIComponent(x.Id)}/json`));
@@ -126,8 +131,12 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
         const images = await c.getJson<ImageSummary[]>("/images/json").catch(() => [] as ImageSummary[]);
         for (const im of images) digests.set(im.Id, im.RepoDigests ?? []);
         if (opts.events !== false) {
-          const until = secs(opts.until) ?? Math.floor(now.getTime() / 1000);
-          const since = secs(opts.since) ?? until - 3600;
+          // `until` to the millisecond: a whole-second floor would drop what happened in this second,
+          // and a time in the future would make the daemon wait for it.
+          const nowMs = Date.now();
+          const untilSecs = secs(opts.until);
+          const until = untilSecs !== undefined ? String(untilSecs) : `${Math.floor(nowMs / 1000)}.${String(nowMs % 1000).padStart(3, "0")}000000`;
+          const since = secs(opts.since) ?? Math.floor(nowMs / 1000) - 3600;
           try {
             await c.streamJson("/events", { since, until }, (o) => {
               const e = o as { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; time?: number; id?: string; status?: string };
@@ -164,6 +173,7 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       for (const m of hf.errors) errors.push({ file: "host", message: m });
     }
     if (unreachable.length) facts.unreachable = unreachable;
+    if (infoDaemon) facts.daemon.push(infoDaemon);
 
     const workloads = containers.map((c) => {
       const w = workloadFromInspect(c, { host: hostLabel, cgroupV1 });

@@ -82,6 +82,8 @@ before(async () => {
   ]);
   // t-exited has exited by now (`true`); wait for it to be sure.
   await d.docker(["wait", "t-exited"]);
+  // Someone uses the socket by hand: an exec into a holder (an `event` finding).
+  await d.docker(["exec", "t-ro", "id"]);
   const env = { ...d.env };
   [result, runningOnly] = await Promise.all([
     auditDetailed({ flags: { host: d.host }, env, all: true, policy: defaultPolicy(), events: true }),
@@ -217,7 +219,14 @@ test("clean control: nothing but the image provenance note", () => {
   assert.match(fs[0]!.message, /never pulled from a registry/);
 });
 
-test("events in the window: the container created and removed by the test setup is not invented; the window is read", () => {
+test("an exec into a container that holds the socket is an event finding", () => {
+  const ev = result.report.findings.filter((f) => f.concern === "event");
+  assert.equal(ev.length, 1, JSON.stringify(ev.map((f) => f.message)));
+  assert.equal(ev[0]!.severity, "medium");
+  assert.match(ev[0]!.message, /ran a command \(id\) inside container t-ro, which holds a runtime socket/);
+});
+
+test("events in the window are read from the daemon", () => {
   // The setup created and started ~20 containers in the last minutes: their create events are in the host facts.
   const ev = result.hosts[0]!.events;
   assert.ok(ev.some((e) => e.type === "container" && e.action === "create" && e.attributes?.name === "t-clean"));
