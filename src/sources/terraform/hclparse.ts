@@ -51,6 +51,11 @@ function load(): GoRoot {
   try {
     const require = createRequire(import.meta.url);
     const dir = dirname(require.resolve("@cdktn/hcl2json/package.json"));
+    // Go's runtime writes (panic traces) through `globalThis.fs`; wasm_exec.js would otherwise
+    // install a stub that prints them with console.log — to stdout, where reports go. Send
+    // them to stderr instead. (Only if nobody defined `globalThis.fs` before us.)
+    const g = globalThis as Record<string, unknown>;
+    if (!g.fs) g.fs = goStderrFs();
     require(join(dir, "wasm", "wasm_exec.js"));
     const GoCtor = (globalThis as unknown as { Go: new () => { importObject: WebAssembly.Imports; run(i: WebAssembly.Instance): Promise<void> } }).Go;
     const go = new GoCtor();
@@ -67,6 +72,27 @@ function load(): GoRoot {
     loadError = new Error(`cannot load the HCL parser (@cdktn/hcl2json): ${(e as Error).message}`);
     throw loadError;
   }
+}
+
+function goStderrFs(): Record<string, unknown> {
+  const enosys = () => Object.assign(new Error("not implemented"), { code: "ENOSYS" });
+  const writeSync = (_fd: number, buf: Uint8Array) => {
+    process.stderr.write(buf);
+    return buf.length;
+  };
+  const fail = (...args: unknown[]) => (args[args.length - 1] as (e: Error) => void)(enosys());
+  return {
+    constants: { O_WRONLY: -1, O_RDWR: -1, O_CREAT: -1, O_TRUNC: -1, O_APPEND: -1, O_EXCL: -1, O_DIRECTORY: -1 },
+    writeSync,
+    write(fd: number, buf: Uint8Array, offset: number, length: number, position: number | null, cb: (e: Error | null, n?: number) => void) {
+      if (offset !== 0 || length !== buf.length || position !== null) return cb(enosys());
+      cb(null, writeSync(fd, buf));
+    },
+    fsync: (_fd: number, cb: (e: null) => void) => cb(null),
+    ...Object.fromEntries(
+      ["chmod", "chown", "close", "fchmod", "fchown", "fstat", "ftruncate", "lchown", "link", "lstat", "mkdir", "open", "read", "readdir", "readlink", "rename", "rmdir", "stat", "symlink", "truncate", "unlink", "utimes"].map((n) => [n, fail]),
+    ),
+  };
 }
 
 /** Parse HCL2 text. Never throws for bad input: syntax errors come back as diagnostics with
