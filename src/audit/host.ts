@@ -398,6 +398,8 @@ export async function collectHostFacts(opts: { host: string; extraSockets?: stri
       if (a?.startsWith("unix://")) candidates.set(a.slice(7), "buildkit");
     }
   }
+  // systemd: the unit and its drop-ins say how the daemon is meant to start, running or not.
+  for (const sd of await systemdDockerd()) daemon.push(sd);
   for (const g of SOCKET_GLOBS) for (const p of await expand(g)) if (!candidates.has(p)) candidates.set(p, socketExposure(p)?.runtime ?? "docker");
   for (const p of opts.extraSockets ?? []) if (!candidates.has(p)) candidates.set(p, socketExposure(p)?.runtime ?? "docker");
 
@@ -427,6 +429,35 @@ export async function collectHostFacts(opts: { host: string; extraSockets?: stri
   const listeners = opts.probeListeners === false ? [] : await tcpListeners();
   const persistence = opts.persistenceSince !== undefined ? await persistenceFiles(opts.persistenceSince) : [];
   return { facts: { host: opts.host, sockets, listeners, daemon, events: [], persistence }, known, errors };
+}
+
+/** `ExecStart=` of docker.service and its drop-ins (an empty `ExecStart=` resets the list). */
+export function execStartOf(unitTexts: string[]): string | undefined {
+  let last: string | undefined;
+  for (const t of unitTexts) {
+    for (const raw of t.replace(/\\\n/g, " ").split("\n")) {
+      const m = /^\s*ExecStart\s*=\s*(.*)$/.exec(raw);
+      if (m) last = m[1]!.trim() || undefined;
+    }
+  }
+  return last;
+}
+
+async function systemdDockerd(): Promise<DaemonConfig[]> {
+  const files: string[] = [];
+  for (const base of ["/lib/systemd/system", "/usr/lib/systemd/system", "/etc/systemd/system"]) {
+    if (await stat(join(base, "docker.service")).then(() => true, () => false)) files.push(join(base, "docker.service"));
+    const dropDir = join(base, "docker.service.d");
+    for (const n of (await readdir(dropDir).catch(() => [] as string[])).filter((x) => x.endsWith(".conf")).sort()) files.push(join(dropDir, n));
+  }
+  if (!files.length) return [];
+  const texts = await Promise.all(files.map((f) => readText(f).then((t) => t ?? "")));
+  const exec = execStartOf(texts);
+  if (!exec) return [];
+  // Unit command lines are whitespace-separated words; quotes are rare for dockerd flags.
+  const argv = exec.replace(/^[-@+!:]+/, "").split(/\s+/).filter(Boolean);
+  const cfg = parseDockerdArgs(argv);
+  return [{ ...stripConfigFile(cfg), source: `systemd ${files.join(", ")}` }];
 }
 
 function stripConfigFile(c: DaemonConfig & { configFile?: string }): DaemonConfig {

@@ -110,3 +110,12 @@ test("inspect → Workload: every field the rules read, env values dropped excep
   assert.deepEqual(w.mounts[1], { type: "volume", source: "data", readOnly: false, driver: "local", target: "/d" });
   assert.equal(w.facts?.startedAt, "2026-11-28T20:00:00Z");
 });
+
+test("systemd ExecStart: drop-ins override, an empty ExecStart= resets, line continuations join", async () => {
+  const { execStartOf } = await import("../../src/audit/host.js");
+  const unit = "[Service]\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n";
+  const drop = "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// \\\n  -H tcp://0.0.0.0:2375\n";
+  assert.equal(execStartOf([unit]), "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock");
+  assert.equal(execStartOf([unit, drop]), "/usr/bin/dockerd -H fd://    -H tcp://0.0.0.0:2375");
+  assert.equal(execStartOf([unit, "[Service]\nExecStart=\n"]), undefined);
+});

@@ -92,3 +92,16 @@ test("API listener: any-address is critical, loopback high; a port that does not
   ] })] }, defaultPolicy(), { now: NOW }).filter((f) => f.rule === "docker-api-listener");
   assert.deepEqual(fs.map((f) => [f.severity, f.message.split(" ")[0]]).sort(), [["critical", "dockerd"], ["high", "socat"]]);
 });
+
+test("daemon config: -H tcp:// without tlsverify; --tls alone still counts; a plain listener already reported is not repeated", () => {
+  const run = (daemon: HostFacts["daemon"], listeners: HostFacts["listeners"] = []) =>
+    evaluate({ workloads: [], hosts: [host({ daemon, listeners })] }, defaultPolicy(), { now: NOW }).filter((f) => f.rule === "daemon-config-tcp");
+  const a = run([{ hosts: ["fd://", "tcp://0.0.0.0:2375"], source: "dockerd (pid 1) flags" }]);
+  assert.deepEqual(a.map((f) => f.severity), ["critical"]);
+  assert.match(a[0]!.message, /sets -H tcp:\/\/0\.0\.0\.0:2375 without TLS/);
+  const b = run([{ hosts: ["tcp://127.0.0.1:2376"], tls: true, source: "daemon.json" }]);
+  assert.deepEqual(b.map((f) => f.severity), ["high"]);
+  assert.match(b[0]!.message, /--tls without --tlsverify/);
+  assert.equal(run([{ hosts: ["tcp://0.0.0.0:2376"], tls: true, tlsverify: true, source: "x" }]).length, 0);
+  assert.equal(run([{ hosts: ["tcp://0.0.0.0:2375"], source: "x" }], [{ address: "0.0.0.0", port: 2375, tls: false, answersDockerApi: true, source: "proc-net" }]).length, 0);
+});
