@@ -162,9 +162,17 @@ function lookupAt(history: Map<string, { line: number; value: string; where: str
   return (name) => {
     const list = history.get(name);
     if (list) {
-      let best: { value: string; where: string } | undefined;
-      for (const e of list) if (e.line <= line) best = e;
-      if (best) return best;
+      // Entries are in line order: binary search for the last one at or before `line`
+      // (a script that sets the same variable thousands of times must not go quadratic).
+      let lo = 0, hi = list.length - 1, best = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid]!.line <= line) {
+          best = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      if (best >= 0) return list[best];
     }
     return opts.outerVars?.get(name);
   };

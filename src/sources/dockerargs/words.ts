@@ -62,7 +62,9 @@ interface Segment {
   depth: number;
 }
 
-const PLAIN_RUN = /[^ \t\r\n\\'"$`;&|()<>]+/y;
+/** Characters that end a plain run: blanks, quotes, `\`, `$`, backtick, operators, redirections. */
+const SPECIAL = new Uint8Array(128);
+for (const ch of " \t\r\n\\'\"$`;&|()<>") SPECIAL[ch.charCodeAt(0)] = 1;
 const NAME_RUN = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 export function tokenizeShell(text: string, opts: TokenizeOptions = {}): TokenizeResult {
@@ -88,7 +90,8 @@ class Scanner {
   private line: number;
   private col: number;
   private words: Word[] = [];
-  private cur: { parts: WordPart[]; line: number; column: number; quoted: boolean; plain: boolean; startIdx: number } | null = null;
+  /** The word being built (its `value` is filled in when it ends). */
+  private cur: Word | null = null;
   private skipNext = false;
   private heredocs: { delim: string; strip: boolean }[] = [];
 
@@ -117,8 +120,8 @@ class Scanner {
     this.i = j;
   }
 
-  private begin(): NonNullable<Scanner["cur"]> {
-    if (!this.cur) this.cur = { parts: [], line: this.line, column: this.col, quoted: false, plain: true, startIdx: this.i };
+  private begin(): Word {
+    if (!this.cur) this.cur = { parts: [], value: "", line: this.line, column: this.col, quoted: false, plain: true };
     return this.cur;
   }
 
@@ -137,9 +140,10 @@ class Scanner {
       this.skipNext = false;
       return;
     }
-    let value = "";
-    for (const p of c.parts) value += p.kind === "lit" ? p.text : p.raw;
-    this.words.push({ parts: c.parts, value, line: c.line, column: c.column, quoted: c.quoted, plain: c.plain });
+    const p0 = c.parts[0];
+    if (c.parts.length === 1) c.value = p0!.kind === "lit" ? p0!.text : p0!.raw;
+    else for (const p of c.parts) c.value += p.kind === "lit" ? p.text : p.raw;
+    this.words.push(c);
   }
 
   private endCommand(): void {
@@ -153,6 +157,12 @@ class Scanner {
     const t = this.t;
     const end = this.seg.end;
     while (this.i < end) {
+      const code = t.charCodeAt(this.i);
+      // Fast path: an ordinary character starts or continues a plain run.
+      if (code > 0x3e && code !== 0x5c && code !== 0x60 && code !== 0x7c) {
+        this.wordChar();
+        continue;
+      }
       const c = t[this.i]!;
       if (c === "\\" && t[this.i + 1] === "\n") {
         this.to(this.i + 2); // line continuation: the word goes on
@@ -323,10 +333,14 @@ class Scanner {
       this.backtick();
       return;
     }
-    PLAIN_RUN.lastIndex = this.i;
-    const m = PLAIN_RUN.exec(t);
-    let j = m ? this.i + m[0].length : this.i + 1;
-    if (j > this.seg.end) j = this.seg.end;
+    // A run of ordinary characters (a table lookup per character: no regex match objects).
+    let j = this.i + 1;
+    const end = this.seg.end;
+    while (j < end) {
+      const code = t.charCodeAt(j);
+      if (code < 128 && SPECIAL[code] === 1) break;
+      j++;
+    }
     this.begin();
     this.lit(t.slice(this.i, j));
     // A plain run holds no newline: move the column without looking at each character.
