@@ -38,6 +38,17 @@ export function program(): Command {
       return setExit(rulesCommand(opts));
     });
 
+  p.command("diff")
+    .description("What appeared, disappeared or changed severity between two JSON reports (scan or audit): drift over time.")
+    .argument("<old>", "the earlier report (JSON)")
+    .argument("<new>", "the later report (JSON)")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--fail-on <severity>", "exit 1 when a new or worsened finding is at or above this severity").choices([...SEVERITIES]).default("high"))
+    .action(async (oldPath: string, newPath: string, opts) => {
+      const { diffCommand } = await import("../report/diff.js");
+      return setExit(diffCommand(oldPath, newPath, { format: opts.format, failOn: opts.failOn }));
+    });
+
   const webhook = p.command("webhook").description("Kubernetes validating admission webhook: the same rules at the cluster's door.");
   webhook
     .command("serve", { isDefault: true })

@@ -119,3 +119,16 @@ test("-o writes the report to a file", async () => {
   assert.equal(sarif.version, "2.1.0");
   assert.equal(sarif.runs[0].results[0].ruleId, "runtime-socket-mount");
 });
+
+test("diff: a new critical finding between two scans fails the gate; an unreadable report is exit 2", async () => {
+  const before = join(dir, "before.json");
+  const after = join(dir, "after.json");
+  await run(["scan", "clean", "--format", "json", "-o", before]);
+  // Same file name under a different root would not match; scan the risky tree as the "after" state.
+  await run(["scan", "risky", "--format", "json", "-o", after]);
+  const r = await run(["diff", before, after]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /1 appeared/);
+  assert.equal((await run(["diff", before, before])).code, 0);
+  assert.equal((await run(["diff", before, join(dir, "missing.json")])).code, 2);
+});
