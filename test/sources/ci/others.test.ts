@@ -109,3 +109,28 @@ test("every CI source survives garbage, binary and broken YAML without throwing"
     }
   }
 });
+
+test("property: no CI source, the shell source or the docs source throws on arbitrary text", async () => {
+  const fc = (await import("fast-check")).default;
+  const { shellSource } = await import("../../../src/sources/shell/index.js");
+  const { docsSource } = await import("../../../src/sources/docs/index.js");
+  const all = [...CI_SOURCES, shellSource, docsSource];
+  const paths = [".github/workflows/x.yml", ".gitlab-ci.yml", "config.toml", "Jenkinsfile", ".drone.yml", ".circleci/config.yml", "bitbucket-pipelines.yml", "azure-pipelines.yml", "t.yaml", "x.sh", "Makefile", "Dockerfile", "README.md"];
+  const piece = fc.oneof(
+    fc.constantFrom("jobs:\n", "  a:\n", "    steps:\n", "      - run: |\n", "        docker run -v /var/run/docker.sock:/s x\n", "script:\n  - ", "services:\n", "- name: docker:dind\n", "[[runners]]\n", "[runners.docker]\n", "privileged = true\n", "sh '''", "'''", "```sh\n", "```\n", "apiVersion: tekton.dev/v1\nkind: Task\n", "spec:\n  steps:\n", "\t", "*a", "&a ", "{", "}", "\"", "'"),
+    fc.string({ maxLength: 10 }),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 30 }), fc.nat({ max: paths.length - 1 }), (ps, pi) => {
+      const text = ps.join("");
+      for (const s of all) {
+        const r = s.extract({ path: paths[pi]!, text }, { readFile: () => undefined, exists: () => false });
+        assert.ok(Array.isArray(r.workloads) && Array.isArray(r.errors));
+        // The sources catch everything; an internal exception would surface as this message.
+        const internal = r.errors.find((e) => /could not be read: |could not read as shell|internal error/.test(e.message));
+        assert.equal(internal, undefined, `${s.id}: ${internal?.message} for ${JSON.stringify(text)}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
