@@ -146,6 +146,10 @@ try {
     if (!firstPerContainer.has(a.container.id)) firstPerContainer.set(a.container.id, Number(BigInt(sink.arrived[i]!) * 1_000_000n - BigInt(a.timeNano)) / 1e6);
   });
   const bareLat = [...bare.values()];
+  if (args.includes("--trace")) {
+    const slow = sink.alerts.map((a, i) => ({ i, rule: a.finding.rule, name: a.container?.name, lat: a.timeNano ? Number(BigInt(sink.arrived[i]!) * 1_000_000n - BigInt(a.timeNano)) / 1e6 : 0 })).sort((x, y) => y.lat - x.lat).slice(0, 8);
+    for (const s of slow) process.stderr.write(`slow: #${s.i} ${s.name} ${s.rule} ${s.lat.toFixed(0)} ms\n`);
+  }
 
   const rate = (n: number, msv: number) => (msv > 0 ? (n / (msv / 1000)).toFixed(0) : "n/a");
   console.log(`sockwarden watch bench: ${N} containers (${riskyIds.size} risky), ${CONC} creates in flight, watcher inspects ${INSPECT} at a time, dockerd ${(await client.getJson<{ Version: string }>("/version")).Version}`);

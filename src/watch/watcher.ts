@@ -66,6 +66,8 @@ interface EmitContext {
   remember?: boolean;
 }
 
+/** Host-path resolutions are cached this long (a socket may appear or go; a cold walk of `/` costs 0.1–2 s). */
+const RESOLVER_TTL_MS = 30_000;
 const DORMANT = new Set(["created", "exited", "dead"]);
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -335,6 +337,7 @@ export class Watcher {
         return;
       case "image":
         if (id && IMAGE_ARRIVAL_ACTIONS.has(e.action)) this.chain(`image:${id}`, () => this.onImage(e));
+        else if (id && e.action === "delete") this.chain(`image:${id}`, async () => void this.known.delete(`image:${id}`));
         return;
       default:
         return; // network events are counted only
@@ -382,7 +385,7 @@ export class Watcher {
     const ctx: ContainerMapContext = { lookups: this.lookups, cgroupV1: this.cgroupV1 };
     if (this.hostLabel) ctx.host = this.hostLabel;
     if (this.cfg.endpoint.transport === "unix") {
-      if (!this.resolver || Date.now() - this.resolver.at > 30_000) this.resolver = { r: new HostPathResolver({ known: [...this.knownSockets] }), at: Date.now() };
+      if (!this.resolver || Date.now() - this.resolver.at > RESOLVER_TTL_MS) this.resolver = { r: new HostPathResolver({ known: [...this.knownSockets] }), at: Date.now() };
       ctx.resolver = this.resolver.r;
     }
     return ctx;
@@ -646,6 +649,8 @@ export class Watcher {
       );
       if (f && !f.suppressed) findings.push(f);
     }
+    // Outside the allow-list is a standing fact (a gauge); "new" is a one-off event.
+    this.known.set(`image:${id}`, { findings: findings.filter((f) => f.rule === imageNotAllowed.id) });
     for (const f of findings) this.emit(f, { trigger, event: e, image: shown, subject: `image:${id}` });
   }
 
@@ -677,9 +682,11 @@ export class Watcher {
 
   private async sweepOnce(reason: string): Promise<void> {
     if (this.stopping && reason !== "once") return;
+    const started = new Date().toISOString();
+    const present = new Set<string>();
     try {
       const list = await this.limited(() => this.client.getJson<{ Id: string }[]>("/containers/json", { all: "1" }));
-      const present = new Set(list.map((c) => `container:${c.Id}`));
+      for (const c of list) present.add(`container:${c.Id}`);
       await mapLimit(list, this.cfg.concurrency, async (c) => {
         // Through the container's chain, so a destroy event in flight cannot be undone.
         await this.chain(`container:${c.Id}`, async () => {
@@ -690,15 +697,34 @@ export class Watcher {
       for (const k of [...this.known.keys()]) if (k.startsWith("container:") && !present.has(k) && !this.chains.has(k)) this.forget(k);
 
       const vols = await this.limited(() => this.client.getJson<{ Volumes?: { Name?: string; Driver?: string; Options?: Record<string, string> | null; Labels?: Record<string, string> | null }[] | null }>("/volumes"));
-      for (const v of vols.Volumes ?? []) this.judgeVolume(v, "audit");
+      for (const v of vols.Volumes ?? []) {
+        present.add(`volume:${v.Name ?? ""}`);
+        this.judgeVolume(v, "audit");
+      }
 
-      const plugins = await this.limited(() => this.client.getJson<unknown[]>("/plugins")).catch(() => [] as unknown[]);
-      for (const p of plugins) this.judgePlugin(p, "audit");
+      // Some engines (podman) have no plugin API: then plugin memos are simply not pruned.
+      let pluginsListed = true;
+      const plugins = await this.limited(() => this.client.getJson<unknown[]>("/plugins")).catch(() => {
+        pluginsListed = false;
+        return [] as unknown[];
+      });
+      for (const p of plugins) {
+        const o = (p ?? {}) as { Id?: string; Name?: string };
+        present.add(`plugin:${o.Id ?? o.Name ?? ""}`);
+        this.judgePlugin(p, "audit");
+      }
 
       const images = await this.limited(() => this.client.getJson<{ Id: string; RepoTags?: string[] | null }[]>("/images/json"));
       for (const im of images) this.judgeImage(im.Id, (im.RepoTags ?? []).filter((t) => t !== "<none>:<none>"), "audit");
       if (!this.st.imagesSeeded) {
         this.st.imagesSeeded = true;
+        this.markDirty();
+      }
+      // Memos of objects that went away while nobody watched (their destroy event was never seen):
+      // forget them, but only those older than this audit (newer ones were judged during it).
+      for (const [fp, m] of Object.entries(this.st.findings)) {
+        if (!(pluginsListed ? /^(container|volume|plugin):/ : /^(container|volume):/).test(m.subject) || present.has(m.subject) || this.chains.has(m.subject) || m.firstSeen >= started) continue;
+        delete this.st.findings[fp];
         this.markDirty();
       }
       this.metrics.audits.inc({ outcome: "ok" });
