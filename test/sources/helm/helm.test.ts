@@ -86,7 +86,7 @@ test("template reader: actions, pipes and defaults", () => {
   assert.equal(evalAction(".Values.n", ctx), "3");
   assert.equal(evalAction(".Chart.Name", ctx), "c");
   assert.equal(evalAction("include \"x\" .", ctx), UNRESOLVED);
-  assert.equal(evalAction(".Values.a", ctx), UNRESOLVED, "a map cannot be inlined");
+  assert.equal(evalAction(".Values.a", ctx), '{"b":"x"}', "a map is inlined as flow YAML");
   const t = readTemplate("a: 1\n{{- if x }}\nb: {{ .Values.a.b }}\n{{/* note\nmore */}}\n{{ end }}\n", ctx);
   assert.equal(t, "a: 1\n\nb: x\n\n\n\n", "one output line per input line");
 });
@@ -100,4 +100,15 @@ test("the scan root can come from the SourceContext (ctx.root): rendering is att
   const withoutRoot = createHelmSource({ helmBin: missing }).extract({ path: rel, text: read(rel) }, dirContext(FIXTURES));
   assert.deepEqual(withoutRoot.errors, [], "no root on disk: helm is not tried");
   assert.equal(withoutRoot.workloads.length, 1);
+});
+
+test("without helm: `toYaml .Values.x | nindent N` and `with` blocks carry values.yaml's maps onto the template line (agent/templates/pod.yaml)", () => {
+  const r = extract(noHelm, "helm/agent/templates/pod.yaml");
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.workloads.length, 1);
+  const w = r.workloads[0]!;
+  assert.equal(w.source.object, "Pod default/release-name-debug container debug");
+  assert.deepEqual([w.privileged?.value, w.privileged?.at?.line, w.privileged?.uncertain], [true, 13, HELM_UNCERTAIN]);
+  assert.deepEqual(w.capAdd.map((c) => [c.value, c.at?.line]), [["SYS_ADMIN", 13]]);
+  assert.deepEqual([w.namespaces.network?.value.mode, w.namespaces.network?.at?.line], ["host", 15]);
 });
