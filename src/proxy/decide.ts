@@ -6,6 +6,7 @@ import type { Workload } from "../model/workload.js";
 import type { Finding } from "../model/finding.js";
 import type { Policy } from "../policy/types.js";
 import { evaluate } from "../rules/evaluate.js";
+import { severityRank } from "../model/severity.js";
 
 export interface Denial {
   /** What was refused, for the 403 message. */
@@ -39,7 +40,8 @@ export function decide(workloads: Workload[], policy: Policy): Decision {
     return { allow: false, warnings: [], denial: { what: "the request could not be judged", concern: "policy", wayOut: `internal error in the rules (${(e as Error).message}); report it` } };
   }
   const live = findings.filter((f) => !f.suppressed);
-  const deny = live.find((f) => f.action === "deny");
+  // The message names the most severe reason (a socket over a sensitive directory, say).
+  const deny = live.filter((f) => f.action === "deny").sort((a, b) => severityRank(b.severity) - severityRank(a.severity))[0];
   const warnings = live.filter((f) => f.action === "warn");
   if (!deny) return { allow: true, warnings };
   return {

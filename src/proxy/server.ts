@@ -77,7 +77,9 @@ class Connection {
   }
 
   private upstream(): { sock: net.Socket; reader: SockReader } {
-    if (!this.up || this.up.destroyed) {
+    // A keep-alive connection the daemon closed while idle is replaced, not written to.
+    if (!this.up || this.up.destroyed || this.upIn?.ended) {
+      this.up?.destroy();
       this.up = connectUpstream(this.cfg.upstream);
       this.up.on("error", () => undefined); // surfaced through the reader
       this.upIn = new SockReader(this.up);
@@ -266,7 +268,12 @@ class Connection {
             const c = await target0();
             judge(await containerToWorkloads(c.config, hc, { resolver, object: `container ${c.name} (host config given at start)`, container: { id: c.id, name: c.name, state: c.state } }));
             body = Buffer.from(toJson(hc));
-          } else body = undefined;
+          } else {
+            body = undefined;
+            // Starting a container runs it: one created around the proxy (directly on the
+            // daemon) with / mounted must not be started through it.
+            await judgeContainer("starting it");
+          }
           break;
         }
         case "update": {
@@ -320,6 +327,8 @@ class Connection {
           break;
         case "container-op":
           if (def.template.startsWith("/containers/")) await owned();
+          // restart and unpause bring a container back to running: judged like start.
+          if (def.template.endsWith("/restart") || def.template.endsWith("/unpause")) await judgeContainer("running it again");
           break;
         case "volume-create": {
           const v = decodeBody(VOLUME_BODY as never, body ?? Buffer.from("{}"));

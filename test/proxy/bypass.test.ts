@@ -29,6 +29,7 @@ before(async () => {
   await d.docker(["run", "-d", "--name", "hostpidbox", "--pid", "host", "mini:latest", "sleep", "600"]);
   await d.docker(["run", "-d", "--name", "running", "mini:latest", "sleep", "600"]);
   await d.docker(["create", "--name", "plain", "mini:latest", "sleep", "600"]);
+  await d.docker(["create", "--name", "rootbox-stopped", "-v", "/:/host", "mini:latest", "sleep", "600"]);
   await d.docker(["volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", "device=/etc", "hostetc"]);
   links = mkdtempSync(join(tmpdir(), "swp-links-"));
   symlinkSync("/", join(links, "root"));
@@ -189,6 +190,26 @@ const CASES: Case[] = [
       const j = r.json as { State: { Running: boolean }; HostConfig: { Binds: string[] | null } };
       assert.equal(j.State.Running, false);
       assert.equal(j.HostConfig.Binds, null);
+    },
+  },
+  {
+    name: "starting a container created around the proxy",
+    why: "a container made directly on the daemon with / mounted is harmless until something starts it",
+    bytes: `POST /containers/rootbox-stopped/start HTTP/1.1\r\nHost: d\r\n\r\n`,
+    status: 403,
+    check: async () => {
+      const j = (await daemonGet(d.socket, "/containers/rootbox-stopped/json")).json as { State: { Running: boolean } };
+      assert.equal(j.State.Running, false);
+    },
+  },
+  {
+    name: "restarting a container created around the proxy",
+    why: "restart starts a stopped container too",
+    bytes: `POST /containers/rootbox-stopped/restart HTTP/1.1\r\nHost: d\r\n\r\n`,
+    status: 403,
+    check: async () => {
+      const j = (await daemonGet(d.socket, "/containers/rootbox-stopped/json")).json as { State: { Running: boolean } };
+      assert.equal(j.State.Running, false);
     },
   },
   {
