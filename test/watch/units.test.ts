@@ -245,3 +245,19 @@ test("volume and plugin mapping: only host-binding volume options become mounts;
   assert.equal(p.namespaces.network?.value.mode, "host");
   assert.equal(p.namespaces.pid, undefined);
 });
+
+test("startWatch: wrong options, sinks and an unreachable daemon are clear errors at start, not crashes later", async () => {
+  const { startWatch } = await import("../../src/watch/index.js");
+  const { defaultPolicy } = await import("../../src/policy/types.js");
+  const dir = mkdtempSync(join(tmpdir(), "swd-start-"));
+  try {
+    const base = { policy: defaultPolicy(), state: false as const, log: () => undefined };
+    await assert.rejects(startWatch({ ...base, host: `unix://${join(dir, "no.sock")}`, interval: "soon" }), /--interval wants a duration/);
+    await assert.rejects(startWatch({ ...base, host: `unix://${join(dir, "no.sock")}`, interval: "10ms" }), /at least 1s/);
+    await assert.rejects(startWatch({ ...base, host: `unix://${join(dir, "no.sock")}`, sinks: [] }), /no sink/);
+    await assert.rejects(startWatch({ ...base, host: `unix://${join(dir, "no.sock")}`, sinks: [`file=${join(dir, "missing-dir", "a.jsonl")}`] }), /cannot open file .*a\.jsonl/);
+    await assert.rejects(startWatch({ ...base, host: `unix://${join(dir, "no.sock")}`, sinks: ["file=" + join(dir, "a.jsonl")] }), (e: Error & { kind?: string }) => e.kind === "daemon-down" && /Is the docker daemon running/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
