@@ -57,6 +57,7 @@ const ROWS: Row[] = [
   { line: "docker run --tmpfs /run:rw img", mounts: [["tmpfs", null, "/run", false]], why: "--tmpfs" },
   { line: "docker run --use-api-socket img", mounts: [["bind", "/var/run/docker.sock", "/var/run/docker.sock", false]], why: "CLI 28 binds the API socket" },
   { line: "docker run --privileged img", privileged: true, why: "boolean" },
+  { line: 'exec docker run -v "/var/run/docker.sock":"/var/run/docker.sock" img', mounts: [["bind", "/var/run/docker.sock", "/var/run/docker.sock", false]], why: "two quoted halves make one word (the way container-action wrappers write it)" },
   { line: "docker run --privileged=false img", privileged: false, image: "img", why: "boolean with =false; img is not eaten" },
   { line: "docker run --privileged img --privileged -v /:/h", privileged: true, mounts: [], why: "flags after the image are the container's command" },
   { line: "docker run --pid=host --network host --ipc host --uts=host --userns host --cgroupns host img", ns: { pid: "host", network: "host", ipc: "host", uts: "host", userns: "host", cgroupns: "host" }, why: "every namespace flag" },

@@ -4,9 +4,10 @@
  * `volumes:`, `env:`), `run:` steps through the shell scanner with positions in the YAML, and
  * `uses: docker://image` steps.
  *
- * Note: the Actions runner itself adds `-v /var/run/docker.sock:/var/run/docker.sock` to job and
- * service containers and docker actions on Linux runners. That is the runner's doing, not this
- * file's, so it is recorded as a fact (`runnerMountsDockerSocket`) rather than as a mount.
+ * Note: for Docker container actions (`uses: docker://…`, `runs.using: docker`) the Actions runner
+ * itself adds `-v /var/run/docker.sock:/var/run/docker.sock` on Linux runners. That is the
+ * runner's doing, not this file's, so it is recorded as a fact (`runnerMountsDockerSocket`)
+ * rather than as a mount; rules may use it.
  */
 import { emptyWorkload, envVar, type Workload } from "../../../model/workload.js";
 import { located } from "../../../model/location.js";
@@ -22,7 +23,6 @@ const NON_POSIX_SHELLS = /^(pwsh|powershell|cmd|python)\b/i;
 
 function containerWorkload(c: Collector, node: YValue, object: string, vars: Vars, role: Workload["role"]): Workload {
   const w = emptyWorkload({ door: "ci", file: c.file.path, ...(node.pos ? { at: node.pos } : {}), object }, role);
-  w.facts = { runnerMountsDockerSocket: true };
   if (isStr(node)) {
     const s = substitute(node.value, vars);
     w.image = located(s.value, node.pos, s.uncertain);
