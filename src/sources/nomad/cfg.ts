@@ -50,14 +50,14 @@ export function yCfg(y: YValue | undefined, at?: Pos): Cfg {
     get: (k) => {
       if (y?.kind !== "map") return undefined;
       const v = y.entries.get(k) ?? findCi(y, k);
-      return v ? yCfg(v, y.keyPos.get(k) ?? v.pos) : undefined;
+      return v ? yCfg(v, y.keyPos.get(realKey(y, k) ?? k) ?? v.pos) : undefined;
     },
     objects: (k) => {
       if (y?.kind !== "map") return [];
       const v = y.entries.get(k) ?? findCi(y, k);
       if (!v) return [];
       if (v.kind === "seq") return v.items.filter((i) => i.kind === "map").map((i) => yCfg(i));
-      return v.kind === "map" ? [yCfg(v, y.keyPos.get(k) ?? v.pos)] : [];
+      return v.kind === "map" ? [yCfg(v, y.keyPos.get(realKey(y, k) ?? k) ?? v.pos)] : [];
     },
     items: () => (y?.kind === "seq" ? y.items.map((i) => yCfg(i)) : []),
     entries: () => (y?.kind === "map" ? [...y.entries].map(([k, v]) => [k, yCfg(v, y.keyPos.get(k) ?? v.pos)] as [string, Cfg]) : []),
@@ -80,8 +80,13 @@ export function yCfg(y: YValue | undefined, at?: Pos): Cfg {
 
 /** Nomad's JSON API spells keys `TaskGroups`; job files converted by hand use `taskgroups`. */
 function findCi(y: YValue & { kind: "map" }, k: string): YValue | undefined {
+  const kk = realKey(y, k);
+  return kk === undefined ? undefined : y.entries.get(kk);
+}
+function realKey(y: YValue & { kind: "map" }, k: string): string | undefined {
+  if (y.entries.has(k)) return k;
   const low = k.toLowerCase();
-  for (const [kk, v] of y.entries) if (kk.toLowerCase() === low) return v;
+  for (const kk of y.entries.keys()) if (kk.toLowerCase() === low) return kk;
   return undefined;
 }
 

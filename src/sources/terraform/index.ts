@@ -5,16 +5,17 @@ import { parseHcl } from "./hclparse.js";
 import { locateHcl, type LEntry, type LNode } from "./hcllocate.js";
 import type { Pos } from "../../model/location.js";
 import { parseYamlDocuments, toY, type YValue } from "../yamldoc.js";
-import { labeled, type H } from "./hnode.js";
+import { attr, labeled, type H } from "./hnode.js";
 import { TfVars } from "./resolve.js";
 import { dockerContainerWorkload, dockerProviderEndpoint, dockerServiceWorkload } from "./docker.js";
 import { kubernetesManifestWorkloads, kubernetesResourceWorkloads, TF_K8S_KINDS } from "./kubernetes.js";
-import { attr } from "./hnode.js";
 
 /**
- * Terraform (`*.tf`): `resource "docker_container"`, the kubernetes provider's workload
- * resources, and `provider "docker"` hosts. Parsed by HashiCorp's HCL parser (hclparse.ts);
- * positions come from a structural scan of the same text (hcllocate.ts).
+ * Terraform (`*.tf`, and the JSON syntax `*.tf.json`): `resource "docker_container"` and
+ * `"docker_service"`, the kubernetes provider's workload resources (and `kubernetes_manifest`),
+ * and `provider "docker"` hosts. HCL is parsed by HashiCorp's HCL parser (hclparse.ts);
+ * positions come from a structural scan of the same text (hcllocate.ts). JSON goes through the
+ * YAML reader, which keeps lines.
  */
 
 /** Files larger than this are not parsed: the wasm parser takes seconds per MB on big literals,
