@@ -14,7 +14,7 @@ import { defaultPolicy, type Policy } from "../../src/policy/types.js";
 import { CONCERNS } from "../../src/model/concern.js";
 import { normalizeHostPath, socketExposure } from "../../src/model/hostpath.js";
 import { GENERATED_CONCERNS } from "../../src/k8s/generate/facts.js";
-import { evaluateVap } from "./cel-eval.js";
+import { evaluateGatekeeper, evaluateKyverno, evaluateVap } from "./cel-eval.js";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
 type Obj = Record<string, any>;
@@ -77,17 +77,29 @@ function webhookVerdict(rv: Obj, policy: Policy): Verdict {
 
 /** `excludeNamespaces: []`: reviewAdmission itself judges every namespace (the webhook
  *  configuration is what leaves kube-system out); tested apart below. */
-function vapVerdict(rv: Obj, policy: Policy, excludeNamespaces: string[] = []): Verdict & { errors: string[] } {
-  const docs = parseAllDocuments(generatePolicy(policy, "vap", { now: NOW, excludeNamespaces })).map((d) => d.toJS());
-  const out = evaluateVap(docs, rv);
+const EVALUATORS = { vap: evaluateVap, kyverno: evaluateKyverno, gatekeeper: evaluateGatekeeper } as const;
+type Format = keyof typeof EVALUATORS;
+const generated = new Map<string, Obj[]>();
+
+function vapVerdict(rv: Obj, policy: Policy, excludeNamespaces: string[] = [], format: Format = "vap"): Verdict & { errors: string[] } {
+  const key = JSON.stringify([policy, excludeNamespaces, format]);
+  let docs = generated.get(key);
+  if (!docs) {
+    docs = parseAllDocuments(generatePolicy(policy, format, { now: NOW, excludeNamespaces })).map((d) => d.toJS());
+    generated.set(key, docs);
+  }
+  const out = EVALUATORS[format](docs, rv);
   return { allowed: out.denied.size === 0, denied: [...out.denied].sort(), warned: [...out.warned].sort(), errors: out.errors };
 }
 
+/** The webhook and the CEL of all three generated formats must say the same. */
 function agree(name: string, rv: Obj, policy: Policy, expectAllowed?: boolean): Verdict {
   const w = webhookVerdict(rv, policy);
-  const v = vapVerdict(rv, policy);
-  assert.deepEqual(v.errors, [], `${name}: CEL errors`);
-  assert.deepEqual({ allowed: v.allowed, denied: v.denied, warned: v.warned }, w, `${name}: VAP (CEL) and webhook disagree`);
+  for (const format of Object.keys(EVALUATORS) as Format[]) {
+    const v = vapVerdict(rv, policy, [], format);
+    assert.deepEqual(v.errors, [], `${name} (${format}): CEL errors`);
+    assert.deepEqual({ allowed: v.allowed, denied: v.denied, warned: v.warned }, w, `${name}: ${format} (CEL) and webhook disagree`);
+  }
   if (expectAllowed !== undefined) assert.equal(w.allowed, expectAllowed, `${name}: expected ${expectAllowed ? "allowed" : "denied"}`);
   return w;
 }
@@ -257,8 +269,10 @@ test("policy settings: warn concerns warn, off concerns are silent, allow-lists 
   const changed = { ...dep, spec: { template: { spec: { ...dep.spec.template.spec, hostPID: true } } } };
   assert.deepEqual(agree("changed update", review(changed, { operation: "UPDATE", oldObject: dep }), testPolicy()).denied, ["host-namespace", "socket-mount"]);
   // kube-system is not judged by the binding; the webhook configuration excludes it too.
-  assert.equal(vapVerdict(review(sock, { namespace: "kube-system" }), testPolicy(), ["kube-system"]).allowed, true);
-  assert.equal(vapVerdict(review(sock, { namespace: "default" }), testPolicy(), ["kube-system"]).allowed, false);
+  for (const f of Object.keys(EVALUATORS) as Format[]) {
+    assert.equal(vapVerdict(review(sock, { namespace: "kube-system" }), testPolicy(), ["kube-system"], f).allowed, true, f);
+    assert.equal(vapVerdict(review(sock, { namespace: "default" }), testPolicy(), ["kube-system"], f).allowed, false, f);
+  }
 });
 
 test("the generated socket and parent regexes say the same as socketExposure on every prefix of every well-known socket", () => {
@@ -296,8 +310,9 @@ test("the peer suites' Kubernetes fixtures: the CEL agrees with the webhook on e
     for (const o of objects) {
       const rv = review(JSON.parse(JSON.stringify(o, (_k, v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v))));
       const w = webhookVerdict(rv, policy);
-      const v = vapVerdict(rv, policy);
-      const same = v.errors.length === 0 && v.allowed === w.allowed && JSON.stringify(v.denied) === JSON.stringify(w.denied) && JSON.stringify(v.warned) === JSON.stringify(w.warned);
+      const vs = (Object.keys(EVALUATORS) as Format[]).map((f) => vapVerdict(rv, policy, [], f));
+      const same = vs.every((v) => v.errors.length === 0 && v.allowed === w.allowed && JSON.stringify(v.denied) === JSON.stringify(w.denied) && JSON.stringify(v.warned) === JSON.stringify(w.warned));
+      const v = vs.find((x) => JSON.stringify([x.allowed, x.denied, x.warned, x.errors]) !== JSON.stringify([w.allowed, w.denied, w.warned, []])) ?? vs[0]!;
       if (DISAGREE[rec.file]) {
         assert.ok(!same, `${rec.file}: listed as a disagreement but they agree now: remove it`);
         continue;
@@ -309,4 +324,19 @@ test("the peer suites' Kubernetes fixtures: the CEL agrees with the webhook on e
   }
   assert.ok(compared > 150, `${compared} objects compared`);
   for (const c of ["socket-mount", "privileged", "host-namespace", "host-path", "capabilities"]) assert.ok((byConcern[c] ?? 0) > 5, `${c}: ${byConcern[c]} objects`);
+});
+
+test("known disagreement: more path segments than the CEL can index is denied by the generated policies (fail closed), admitted by the webhook", () => {
+  const policy = testPolicy();
+  const deep = "/srv" + "/d".repeat(70); // 71 segments, an ordinary data directory
+  const rv = review(hostPathPod(deep));
+  assert.equal(webhookVerdict(rv, policy).allowed, true, "the webhook normalizes any length");
+  for (const f of Object.keys(EVALUATORS) as Format[]) {
+    const v = vapVerdict(rv, policy, [], f);
+    assert.deepEqual(v.denied, ["socket-mount"], f);
+    assert.deepEqual(v.errors, [], f);
+  }
+  // 64 segments is still within reach, and judged like the webhook.
+  agree("64 segments", review(hostPathPod("/srv" + "/d".repeat(63))), policy, true);
+  agree("64 segments, socket at the end", review(hostPathPod("/srv" + "/d".repeat(62) + "/docker.sock")), policy, false);
 });

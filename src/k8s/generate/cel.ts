@@ -225,11 +225,12 @@ export function celValidations(facts: GenFacts): Record<string, CelValidation[]>
   };
 }
 
-/** Fail closed where the CEL cannot normalize (more than CEL_MAX_INDEX segments or mounts). */
-export function celLimitValidation(): CelValidation {
+/** Fail closed where the CEL cannot normalize (more than CEL_MAX_INDEX segments or mounts);
+ *  tagged with the path concern of the policy it is added to. */
+export function celLimitValidation(concern: "socket-mount" | "host-path"): CelValidation {
   return {
     expression: `size(${V("hostPathMounts")}) <= ${CEL_MAX_INDEX} && ${V("mountSegs")}.all(s, size(s) <= ${CEL_MAX_INDEX})`,
-    message: `sockwarden [socket-mount]: more than ${CEL_MAX_INDEX} hostPath mounts or path segments: this policy cannot normalize the paths, so it denies (fail closed).`,
+    message: `sockwarden [${concern}]: more than ${CEL_MAX_INDEX} hostPath mounts or path segments: this policy cannot normalize the paths, so it denies (fail closed).`,
   };
 }
 

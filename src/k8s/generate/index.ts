@@ -7,6 +7,8 @@ import type { Policy } from "../../policy/types.js";
 import type { GenerateOptions } from "./facts.js";
 import { renderDocs, type OutDoc } from "./render.js";
 import { vapDocuments } from "./vap.js";
+import { kyvernoDocuments } from "./kyverno.js";
+import { gatekeeperDocuments } from "./gatekeeper.js";
 
 export const POLICY_FORMATS = ["vap", "kyverno", "gatekeeper"] as const;
 export type PolicyFormat = (typeof POLICY_FORMATS)[number];
@@ -20,6 +22,10 @@ export function policyDocuments(policy: Policy, format: PolicyFormat, opts: Gene
   switch (format) {
     case "vap":
       return vapDocuments(policy, opts);
+    case "kyverno":
+      return kyvernoDocuments(policy, opts);
+    case "gatekeeper":
+      return gatekeeperDocuments(policy, opts);
     default:
       throw new Error(`unknown policy format ${JSON.stringify(format)} (expected one of ${POLICY_FORMATS.join(", ")})`);
   }

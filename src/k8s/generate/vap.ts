@@ -27,7 +27,8 @@ export function vapDocuments(policy: Policy, opts: VapOptions = {}): OutDoc[] {
     if (concerns.length === 0) continue;
     const name = `${prefix}-${action}`;
     const vals = concerns.flatMap((c) => validations[c].map((v) => ({ ...v, reason: "Forbidden" })));
-    if (concerns.some((c) => c === "socket-mount" || c === "host-path")) vals.push({ ...celLimitValidation(), reason: "Forbidden" });
+    const pathConcern = concerns.find((c) => c === "socket-mount") ?? concerns.find((c) => c === "host-path");
+    if (pathConcern) vals.push({ ...celLimitValidation(pathConcern), reason: "Forbidden" });
     const matchConditions: { name: string; expression: string }[] = [];
     const nodeComments: OutDoc["nodeComments"] = [];
     if (action === "deny") {
