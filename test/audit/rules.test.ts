@@ -30,18 +30,23 @@ test("socket access: world-writable is critical; group members are high and name
   assert.match(acc[1]!.message, /can be opened by alice, ci/);
 });
 
-test("image: never pulled, outside allow.images, or a miner name → one medium finding saying which; a pulled allowed image → none", () => {
+test("image: never pulled, outside allow.images, or a miner name → one medium finding saying which; allowed or pulled images → none", () => {
   const ok = container("ok");
   const local = container("local");
   local.facts = { imageId: "sha256:y", imageRepoDigests: [] };
   const miner = container("m");
   miner.image = located("evil/xmrig:latest");
+  // No allow-list: the local build is reported for provenance, the miner by name.
+  const noList = evaluate({ workloads: [ok, local, miner] }, defaultPolicy(), { now: NOW }).filter((f) => f.concern === "image");
+  assert.deepEqual(noList.map((f) => [f.object, f.severity]), [["container:local", "medium"], ["container:m", "medium"]]);
+  assert.match(noList[0]!.message, /never pulled from a registry/);
+  assert.equal(noList[1]!.message, "Runs image evil/xmrig:latest: its name matches a known cryptominer.");
+  // With allow.images, an allowed image is accepted as it is (even a local build); others are named.
   const policy = defaultPolicy();
   policy.allow.images = ["registry.example/*"];
-  const fs = evaluate({ workloads: [ok, local, miner] }, policy, { now: NOW }).filter((f) => f.concern === "image");
-  assert.deepEqual(fs.map((f) => [f.object, f.severity]), [["container:local", "medium"], ["container:m", "medium"]]);
-  assert.match(fs[0]!.message, /never pulled from a registry/);
-  assert.match(fs[1]!.message, /known cryptominer; it is not in the policy's allow\.images/);
+  const listed = evaluate({ workloads: [ok, local, miner] }, policy, { now: NOW }).filter((f) => f.concern === "image");
+  assert.deepEqual(listed.map((f) => f.object), ["container:m"]);
+  assert.match(listed[0]!.message, /known cryptominer; it is not in the policy's allow\.images/);
   // A file door's workload (no live image facts) is not judged by this rule.
   const fromFile = emptyWorkload({ door: "compose", object: "service x", file: "c.yml" });
   fromFile.image = located("evil/xmrig");

@@ -13,6 +13,8 @@ import { join } from "node:path";
 import { startDockerd, type Dockerd } from "../harness/dockerd.js";
 import { auditDetailed, type AuditResult } from "../../src/audit/index.js";
 import { defaultPolicy } from "../../src/policy/types.js";
+import { parsePolicy } from "../../src/policy/load.js";
+import { evaluate } from "../../src/rules/evaluate.js";
 import type { Finding } from "../../src/model/finding.js";
 
 let d: Dockerd;
@@ -230,4 +232,29 @@ test("events in the window are read from the daemon", () => {
   // The setup created and started ~20 containers in the last minutes: their create events are in the host facts.
   const ev = result.hosts[0]!.events;
   assert.ok(ev.some((e) => e.type === "container" && e.action === "create" && e.attributes?.name === "t-clean"));
+});
+
+test("policy: an exception matching the container suppresses (kept, marked); allow.images accepts the local image", () => {
+  const policy = parsePolicy(
+    [
+      "version: 1",
+      "allow:",
+      '  images: ["mini:*"]',
+      "exceptions:",
+      "  - concern: socket-mount",
+      '    match: { container: "t-ro" }',
+      "    reason: the test needs it",
+      "    owner: audit-tests",
+      "    expires: 2099-01-01",
+    ].join("\n") + "\n",
+    "sockwarden.yaml",
+  );
+  const fs = evaluate({ workloads: result.workloads, hosts: result.hosts }, policy, { now: new Date() });
+  const ro = fs.filter((f) => f.object === "container:t-ro" && f.concern === "socket-mount");
+  assert.equal(ro.length, 1);
+  assert.equal(ro[0]!.suppressed, true);
+  assert.equal(ro[0]!.suppression?.reason, "the test needs it");
+  // Other containers' socket findings stay.
+  assert.equal(fs.find((f) => f.object === "container:t-odd-dest" && f.concern === "socket-mount")?.suppressed, false);
+  assert.equal(fs.filter((f) => f.concern === "image").length, 0);
 });
