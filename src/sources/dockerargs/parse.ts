@@ -73,7 +73,7 @@ function assignmentOf(w: Word): { name: string; valueWord: Word } | undefined {
  * Skip what precedes the tool (keywords, `sudo`, `exec`, `env`, assignments) and return the
  * index of the tool word, or -1 when this command does not run docker/podman/nerdctl.
  */
-export function findTool(words: Word[], vars?: VarLookup): { index: number; assignments: { name: string; valueWord: Word }[] } | undefined {
+export function findTool(words: Word[], vars?: VarLookup, tools: ReadonlySet<string> = TOOLS): { index: number; assignments: { name: string; valueWord: Word }[] } | undefined {
   const assignments: { name: string; valueWord: Word }[] = [];
   let i = 0;
   const n = words.length;
@@ -91,7 +91,7 @@ export function findTool(words: Word[], vars?: VarLookup): { index: number; assi
       continue;
     }
     const b = basename(resolveWord(w, vars).value);
-    if (TOOLS.has(b)) return { index: i, assignments };
+    if (tools.has(b)) return { index: i, assignments };
     if (b === "sudo" || b === "doas") {
       i++;
       while (i < n && words[i]!.value.startsWith("-")) {

@@ -9,7 +9,8 @@ import type { Workload } from "../../model/workload.js";
 import type { Pos } from "../../model/location.js";
 import type { DaemonEndpoint } from "../types.js";
 import { resolveWord, tokenizeShell, type Diagnostic, type VarLookup, type Word } from "./words.js";
-import { parseDockerCommand, type DockerParseOptions } from "./parse.js";
+import { findTool, parseDockerCommand, type DockerParseOptions } from "./parse.js";
+import { endpointsFromFlags, parseDockerdFlags } from "../daemon/dockerd.js";
 
 export interface ShellScanOptions {
   door: "shell" | "ci";
@@ -116,8 +117,25 @@ function scanInto(text: string, opts: ShellScanOptions, map: (l: number, c: numb
       res.endpoints.push(...parsed.endpoints);
       continue;
     }
+    if (dockerd(ws, vars, opts, map, res, tlsVerify)) continue;
     if (nest < MAX_NESTED_SHELL) nestedShell(ws, opts, map, res, nest);
   }
+}
+
+const DOCKERD = new Set(["dockerd"]);
+
+/** `dockerd -H tcp://0.0.0.0:2375 &` in a script (dind entrypoints, CI setup): a listener,
+ *  judged with dockerd's own flag rules (shared with the daemon-config source). */
+function dockerd(ws: Word[], vars: VarLookup, opts: ShellScanOptions, map: (l: number, c: number) => Pos, res: ShellScanResult, tlsVerify: boolean): boolean {
+  const found = findTool(ws, vars, DOCKERD);
+  if (!found) return false;
+  const tool = ws[found.index]!;
+  const words = ws.slice(found.index + 1).map((w) => ({ w: resolveWord(w, vars).value, at: map(w.line, w.column) }));
+  const flags = parseDockerdFlags(words, tlsVerify ? { DOCKER_TLS_VERIFY: "1" } : {});
+  const at = map(tool.line, tool.column);
+  const eps = endpointsFromFlags(flags, opts.file ?? "", `${opts.objectPrefix ?? ""}dockerd (line ${at.line})`);
+  res.endpoints.push(...eps);
+  return true;
 }
 
 /** `sh -c '…'`, `bash -lc "…"`, `eval "…"`: the string is shell text again. */

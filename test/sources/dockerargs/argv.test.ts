@@ -161,3 +161,14 @@ test("--env-file and --volumes-from are recorded as unknowns", () => {
   assert.equal(w.mounts[0]!.via, "volumes_from `other`");
   assert.ok(w.mounts[0]!.uncertain);
 });
+
+test("dockerd in a script: a listener endpoint, TLS from its own flags", async () => {
+  const { scanShell } = await import("../../../src/sources/dockerargs/scan.js");
+  const r = scanShell("nohup dockerd -H unix:///var/run/docker.sock -H tcp://0.0.0.0:2375 &\nsudo dockerd --host=tcp://0.0.0.0:2376 --tlsverify --tlscacert ca.pem\n", { door: "shell", file: "s.sh" });
+  assert.deepEqual(r.endpoints.map((e) => [e.role, e.address, e.tls, e.at?.line]), [
+    ["listener", "unix:///var/run/docker.sock", "off", 1],
+    ["listener", "tcp://0.0.0.0:2375", "off", 1],
+    ["listener", "tcp://0.0.0.0:2376", "verify", 2],
+  ]);
+  assert.equal(r.workloads.length, 0);
+});
