@@ -99,6 +99,7 @@ export function celVariables(obj = "object"): CelVariable[] {
     `${V("hostPathVolumes")}.filter(v, !${V("containers")}.exists(c, ${L("c", "volumeMounts")}.exists(m, ${P("m", "name")} && m.name == v.name))).map(v, "rw:" + v.hostPath.path)`;
   const sg = `${V("mountSegs")}[i]`;
   const bal = `${V("mountBalance")}[i]`;
+  const si = `${V("mountSegIdx")}[i]`;
   return [
     { name: "idx", expression: `[${idx}]` },
     { name: "podSpec", expression: podSpecOf(obj) },
@@ -112,13 +113,15 @@ export function celVariables(obj = "object"): CelVariable[] {
     { name: "mountRaw", expression: `${V("hostPathMounts")}.map(e, e.substring(3).trim())` },
     { name: "mountReadOnly", expression: `${V("hostPathMounts")}.map(e, e.startsWith("ro:"))` },
     { name: "mountSegs", expression: `${V("mountRaw")}.map(p, p.split("/").filter(s, s != "" && s != "."))` },
+    // Each path's own segment indexes, so the loops below run over its segments, not all of idx.
+    { name: "mountSegIdx", expression: `${V("mountSegs")}.map(sg, ${V("idx")}.filter(k, k < size(sg)))` },
     {
       name: "mountBalance",
-      expression: `${V("mountSegs")}.map(sg, ${V("idx")}.filter(k, k < size(sg)).map(k, 2 * ${V("idx")}.filter(j, j <= k && sg[j] == "..").size() - (k + 1)))`,
+      expression: `${V("mountIdx")}.map(i, ${si}.map(k, 2 * ${si}.filter(j, j <= k && ${sg}[j] == "..").size() - (k + 1)))`,
     },
     {
       name: "mountKept",
-      expression: `${V("mountIdx")}.map(i, ${V("idx")}.filter(k, k < size(${sg}) && ${sg}[k] != ".." && ${V("idx")}.all(j, j <= k || j >= size(${sg}) || ${bal}[j] <= ${bal}[k])).map(k, ${sg}[k]))`,
+      expression: `${V("mountIdx")}.map(i, ${si}.filter(k, ${sg}[k] != ".." && ${si}.all(j, j <= k || ${bal}[j] <= ${bal}[k])).map(k, ${sg}[k]))`,
     },
     {
       name: "mountPath",
