@@ -107,6 +107,7 @@ export class Watcher {
   private stopping = false;
   /** Events whose judging failed because the daemon went away: judged again after reconnect. */
   private retry: EngineEvent[] = [];
+  private attempts = new WeakMap<EngineEvent, number>();
   private sweeping: Promise<void> | undefined;
   private readonly lookups: InspectLookups;
   private hostLabel: string | undefined;
@@ -400,43 +401,45 @@ export class Watcher {
     }
   }
 
-  /** A job failed because the daemon is unreachable: judge the event again after reconnect. */
+  /** A job failed on the way to the daemon. Daemon down: judge the event again after the
+   *  stream reconnects (the reconnect audit runs first). A timeout or a cut connection while the
+   *  daemon is up (a busy daemon): try again shortly, three times, then say so in the log. */
   private deferIfDaemonDown(e: EngineEvent, err: unknown): boolean {
-    if (err instanceof EngineError && (err.kind === "daemon-down" || err.kind === "timeout" || err.kind === "protocol") && !this.stopping) {
+    if (!(err instanceof EngineError) || this.stopping) return false;
+    if (err.kind === "daemon-down") {
       if (this.retry.length < 10_000) this.retry.push(e);
+      return true;
+    }
+    if (err.kind === "timeout" || err.kind === "protocol") {
+      const n = (this.attempts.get(e) ?? 0) + 1;
+      this.attempts.set(e, n);
+      if (n > 3) return false;
+      this.track(sleep(1000 * n, this.abort.signal).then(() => this.stopping || this.dispatch(e)));
       return true;
     }
     return false;
   }
 
   private async onContainerCreate(e: EngineEvent): Promise<void> {
-    let inspect: unknown;
     try {
-      inspect = await this.lookups.container(e.actorId);
+      const inspect = await this.lookups.container(e.actorId);
+      if (inspect === undefined) this.raceAlert(e);
+      else await this.judgeContainer(inspect, { trigger: "event", event: e, asRunning: true });
     } catch (err) {
-      if (this.deferIfDaemonDown(e, err)) return;
-      throw err;
+      if (!this.deferIfDaemonDown(e, err)) throw err;
     }
-    if (inspect === undefined) {
-      this.raceAlert(e);
-      return;
-    }
-    await this.judgeContainer(inspect, { trigger: "event", event: e, asRunning: true });
   }
 
   /** `start`/`update`: only re-judge what was judged dormant or changed; dedupe keeps alerts single. */
   private async onContainerChange(e: EngineEvent): Promise<void> {
     const k = this.known.get(`container:${e.actorId}`);
     if (k && !k.dormant && e.action === "start") return;
-    let inspect: unknown;
     try {
-      inspect = await this.lookups.container(e.actorId);
+      const inspect = await this.lookups.container(e.actorId);
+      if (inspect !== undefined) await this.judgeContainer(inspect, { trigger: "event", event: e, asRunning: false });
     } catch (err) {
-      if (this.deferIfDaemonDown(e, err)) return;
-      throw err;
+      if (!this.deferIfDaemonDown(e, err)) throw err;
     }
-    if (inspect === undefined) return;
-    await this.judgeContainer(inspect, { trigger: "event", event: e, asRunning: false });
   }
 
   /**
@@ -500,14 +503,13 @@ export class Watcher {
     const key = `container:${e.actorId}`;
     if (!this.known.has(key)) {
       // Not judged yet (e.g. the watcher started after it): judge it now, with its real state.
-      let inspect: unknown;
       try {
-        inspect = await this.lookups.container(e.actorId);
+        const inspect = await this.lookups.container(e.actorId);
+        if (inspect !== undefined) await this.judgeContainer(inspect, { trigger: "event", event: e, asRunning: false });
       } catch (err) {
         if (this.deferIfDaemonDown(e, err)) return;
         throw err;
       }
-      if (inspect !== undefined) await this.judgeContainer(inspect, { trigger: "event", event: e, asRunning: false });
     }
     const sockets = (this.known.get(key)?.findings ?? []).filter((f) => f.concern === "socket-mount" && f.location.container?.id === e.actorId);
     if (sockets.length === 0) return;
