@@ -86,13 +86,14 @@ export function presetKeys(name: PresetName): Set<string> {
       for (const d of ROUTES) if (d.cls !== "untrusted" && d.cls !== "secret-read") out.add(defKey(d));
       break;
     case "readonly":
-      for (const d of ROUTES) if (isPlainRead(d)) out.add(defKey(d));
+      // Swarm configs are returned with their data; secrets' metadata is left out too.
+      for (const d of ROUTES) if (isPlainRead(d) && !/^\/(secrets|configs)/.test(d.template)) out.add(defKey(d));
       break;
     case "portainer-readonly":
       for (const d of ROUTES) {
         if (d.method !== "GET" && d.method !== "HEAD") continue;
         if (["read-container", "attach", "image-read-bulk", "secret-read"].includes(d.cls)) continue;
-        if (d.template.startsWith("/exec/") || d.template.startsWith("/secrets")) continue;
+        if (d.template.startsWith("/exec/") || /^\/(secrets|configs)/.test(d.template)) continue;
         out.add(defKey(d));
       }
       break;

@@ -220,7 +220,6 @@ class Connection {
     let stream = false;
     if (def.streamBody && head.framing.kind !== "none") stream = true;
     else if (head.framing.kind !== "none") body = await this.readBody(head);
-    if (head.expectContinue && stream) await writeAll(this.client, "HTTP/1.1 100 Continue\r\n\r\n");
 
     const resolver = daemonResolver(this.cfg.upstream, { resolveSymlinks: this.cfg.resolveSymlinks });
     const judge = (ws: Workload[]) => {
@@ -363,7 +362,6 @@ class Connection {
     const { sock: up, reader: upIn } = this.upstream();
     const headers: [string, string][] = [];
     for (const [n, v] of head.headers) if (!HOP.has(n.toLowerCase())) headers.push([n, v]);
-    const hijack = def.hijack === true && head.upgrade !== undefined;
     if (def.hijack && head.upgrade !== undefined) {
       if (head.upgrade.toLowerCase() !== "tcp" && !(def.template.endsWith("/attach/ws") && head.upgrade.toLowerCase() === "websocket") && def.cls !== "untrusted") {
         await this.reject(new HttpError(400, `unsupported Upgrade: ${head.upgrade.slice(0, 40)}`), head, started, audit);
@@ -382,9 +380,13 @@ class Connection {
     } else await writeAll(up, serializeHead(head.method, upTarget, headers));
     // The response is read while a streamed body is still going up (the daemon may answer early).
     const respP = this.forwardResponse(head, def.hijack === true, upIn);
+    // Awaited below; this only keeps an early rejection from counting as unhandled meanwhile.
+    respP.catch(() => undefined);
     let streamErr: unknown;
     if (stream) {
       try {
+        // Only now, judged and with the request head already upstream, ask for the stream.
+        if (head.expectContinue) await writeAll(this.client, "HTTP/1.1 100 Continue\r\n\r\n");
         bytesIn = await this.streamBody(head, up);
       } catch (e) {
         streamErr = e;
@@ -407,7 +409,6 @@ class Connection {
       this.destroy();
       throw new Done();
     }
-    void hijack;
     return !head.close && !resp.close;
   }
 
