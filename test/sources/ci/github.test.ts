@@ -60,3 +60,10 @@ test("look-alikes: app socket, php_socket volume, anonymous /var/run, echo, here
   const findings = evaluate({ workloads: r.workloads, endpoints: r.endpoints ?? [] }, defaultPolicy());
   assert.deepEqual(findings.map((f) => `${f.rule} ${f.location.line}`), []);
 });
+
+test("GitHub dind service with DOCKER_TLS_CERTDIR empty: a plain-TCP listener; default dind keeps TLS", () => {
+  const text = "on: push\njobs:\n  a:\n    runs-on: x\n    services:\n      docker:\n        image: docker:27-dind\n        env:\n          DOCKER_TLS_CERTDIR: \"\"\n        ports: [\"2375:2375\"]\n      tlsd:\n        image: docker:dind\n    steps: []\n";
+  const r = githubActionsSource.extract({ path: ".github/workflows/d.yml", text }, tree("ci/github").ctx);
+  assert.deepEqual(r.endpoints?.map((e) => [e.address, e.tls, e.role, e.at?.line]), [["tcp://docker:2375", "off", "listener", 9], ["tcp://tlsd:2376", "verify", "listener", 12]]);
+  assert.equal(r.workloads[0]!.facts?.published, true, "port 2375 published on the runner host");
+});

@@ -11,7 +11,7 @@
  */
 import { emptyWorkload, envVar, type Workload } from "../../../model/workload.js";
 import { located } from "../../../model/location.js";
-import type { Source, SourceFile } from "../../types.js";
+import type { DaemonEndpoint, Source, SourceFile } from "../../types.js";
 import { yget, ystr, type YValue } from "../../yamldoc.js";
 import { applyOptions, applyVolumeList, guarded, isStr, shellInScalar, substitute, varsOf, yamlDocs, type Collector, type Vars } from "../common.js";
 
@@ -42,7 +42,20 @@ function containerWorkload(c: Collector, node: YValue, object: string, vars: Var
       w.env.push(located(envVar(k, val), v.pos ?? env.keyPos.get(k)));
     }
   }
-  if (w.image && /(^|\/)docker:[^/]*dind/.test(w.image.value)) w.role = "dind";
+  if (w.image && /(^|\/)docker:[^/]*dind/.test(w.image.value)) {
+    w.role = "dind";
+    // The dind image serves TLS on 2376 unless DOCKER_TLS_CERTDIR is set empty: then plain 2375.
+    const certdir = yget(yget(node, "env"), "DOCKER_TLS_CERTDIR");
+    const tlsOff = certdir?.kind === "scalar" && (certdir.value === null || String(certdir.value).trim() === "");
+    const ports = yget(node, "ports");
+    const published = ports?.kind === "seq" && ports.items.some((p) => /\b237[56]\b/.test(String(p.kind === "scalar" ? p.value : "")));
+    w.facts = { ...w.facts, dind: true, tlsDisabled: tlsOff, published };
+    const name = / service (\S+)$/.exec(object)?.[1] ?? "docker";
+    const ep: DaemonEndpoint = { file: c.file.path, object, address: `tcp://${name}:${tlsOff ? 2375 : 2376}`, tls: tlsOff ? "off" : "verify", role: "listener" };
+    const at = tlsOff ? certdir?.pos : w.image.at;
+    if (at) ep.at = at;
+    c.endpoints.push(ep);
+  }
   return w;
 }
 
