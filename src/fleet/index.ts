@@ -99,12 +99,12 @@ async function auditOne(t: FleetTarget, label: string, opts: FleetOptions, polic
   }
   const endpoint = res.endpoint?.url ?? res.report.target;
   if (endpoint) summary.endpoint = endpoint;
-  const daemonName = res.workloads.find((w) => w.source.host)?.source.host ?? res.hosts.find((h) => h.host)?.host;
-  if (daemonName) summary.name = daemonName;
-
   // The single-host audit does not throw when the daemon cannot be reached: it records it as an
   // unreachable fact (and, for permission denied, still reports what the host shows without the API).
   const unreachable = res.hosts.flatMap((h) => h.unreachable ?? []);
+  // Without the API the facts carry this machine's hostname, not the daemon's name.
+  const daemonName = res.workloads.find((w) => w.source.host)?.source.host ?? (unreachable.length ? undefined : res.hosts.find((h) => h.host)?.host);
+  if (daemonName) summary.name = daemonName;
   const findings = res.report.findings.map((f) => ({ ...f, host: label }));
   const errors = res.report.errors.map((e) => ({ ...e, host: label }));
   if (unreachable.length) {

@@ -74,6 +74,9 @@ test("summary per host, in the order given", () => {
   assert.equal(hs[1]!.containers, 2);
   assert.equal(hs[2]!.containers, 0);
   assert.deepEqual(hs[2]!.error?.kind, "daemon-down");
+  // The daemon's name is only known from a daemon that answered (not this machine's hostname).
+  assert.equal(hs[2]!.name, undefined);
+  assert.ok(hs[0]!.name);
   assert.equal(hs[0]!.error, undefined);
   assert.ok(hs[0]!.bySeverity.critical >= 1);
   assert.ok(hs[1]!.bySeverity.high >= 1);

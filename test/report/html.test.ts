@@ -49,6 +49,8 @@ test("access paths read from the rules' messages", () => {
     [f({ rule: "daemon-tcp-client", concern: "daemon-tcp", object: "container:e", message: "DOCKER_HOST=tcp://127.0.0.1:2375 points the Docker client at a daemon over plain TCP without TLS verification. With the host network, the host's loopback daemon is reachable from this container: it controls the host." }), "shared network namespace with loopback listener", []],
     [f({ rule: "host-socket-access", concern: "socket-access", severity: "high", object: "host", message: "The docker socket /run/docker.sock (root:docker 0660) can be opened by alice, ci-runner: each of them is root on this host in effect." }), "docker group membership", ["/run/docker.sock"]],
     [f({ rule: "docker-api-listener", concern: "daemon-tcp", severity: "high", object: "host", message: "socat (pid 42) listens on 127.0.0.1:2375 and answers the Docker API without TLS: loopback only, but every local user and host-network container is root through it." }), "TCP without TLS", []],
+    // A host path with spaces and markup: the path runs up to " at /".
+    [f({ rule: "runtime-socket-mount", severity: "low", object: "container:g", message: "Mounts the docker socket /tmp/a b/<x y>/docker.sock at /var/run/docker.sock. The path does not exist on the host right now." }), "bind of the socket", ["/tmp/a b/<x y>/docker.sock"]],
   ];
   for (const [fi, label, sockets] of cases) {
     const p = accessPath(fi);

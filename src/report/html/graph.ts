@@ -73,8 +73,9 @@ const SOCKET_MOUNT_RULES = new Set(["runtime-socket-mount", "resolved-socket-mou
 function socketsIn(msg: string): { path: string; runtime?: string }[] {
   const out: { path: string; runtime?: string }[] = [];
   // "the docker socket /run/docker.sock", "the runtime socket /x (docker)", "runtime sockets /a (docker), /b (containerd)"
-  const one = /\bthe (\w+) socket (\/\S+)/.exec(msg);
-  if (one && one[1] !== "runtime") out.push({ path: one[2]!.replace(/[.,;)]+$/, ""), runtime: one[1]! });
+  // The path may hold spaces (host paths are anyone's choice): it ends where the message goes on.
+  const one = /\bthe (\w+) socket (\/.+?)(?= at \/| \(via |[.,;] |[.,;]?$)/.exec(msg);
+  if (one && one[1] !== "runtime") out.push({ path: one[2]!, runtime: one[1]! });
   const many = /\bthe runtime sockets? ((?:\/\S+(?: \(\w+\))?(?:, )?)+)/.exec(msg);
   if (many) {
     for (const m of many[1]!.matchAll(/(\/[^\s,]+)(?: \((\w+)\))?/g)) {

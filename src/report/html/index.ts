@@ -276,6 +276,10 @@ export function renderHtml(report: Report, opts: HtmlOptions = {}): string {
     const s = g.summary;
     const err = s?.error ? `<p class="err" role="alert">Not audited: ${esc(s.error.kind)}: ${esc(s.error.message)}</p>` : "";
     const note = g.collapsed ? `<p class="count">${g.collapsed} containers are drawn as groups (same image and the same paths of access); click a group to list them.</p>` : "";
+    // Nobody could look at this host: no picture, only the reason (an empty graph would read as "safe").
+    if (s?.error && !g.nodes.some((n) => n.id !== "daemon") && !g.nodes[0]!.findings.length) {
+      return `<section class="host" id="host-${hi}" aria-labelledby="host-${hi}-h"><h2 id="host-${hi}-h">${esc(g.host)}</h2>${err}</section>`;
+    }
     return `<section class="host" id="host-${hi}" aria-labelledby="host-${hi}-h"><h2 id="host-${hi}-h">${esc(g.host)}${s?.name && s.name !== g.host ? ` <span class="count">(${esc(s.name)})</span>` : ""}</h2>${err}${note}
 <div class="graphwrap"><div class="graph">${svg}</div><aside class="details" id="details-${hi}" aria-live="polite" aria-label="Findings of the selected node"><h3>Select a node</h3><p>Click a node (or focus it and press Enter) to see its findings, what they mean and what to do.</p></aside></div></section>`;
   });
@@ -304,7 +308,7 @@ export function renderHtml(report: Report, opts: HtmlOptions = {}): string {
 <main>
 <h2 id="fleet">Fleet summary</h2>
 ${fleetTable(report, hosts)}
-${errors.length ? `<h3>Errors</h3><ul>${errors.map((e) => `<li class="err">${e.host ? `${esc(e.host)}: ` : ""}${esc(e.file)}${e.line ? `:${e.line}` : ""}: ${esc(e.message)}</li>`).join("")}</ul>` : ""}
+${errors.length ? `<h3>Errors</h3><ul>${errors.map((e) => `<li class="err">${e.host ? `${esc(e.host)}: ` : ""}${e.file !== e.host ? `${esc(e.file)}${e.line ? `:${e.line}` : ""}: ` : ""}${esc(e.message)}</li>`).join("")}</ul>` : ""}
 <h2 id="graphs">Who can reach the daemon, and how</h2>
 ${legend()}
 ${sections.join("\n")}
