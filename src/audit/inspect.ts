@@ -133,7 +133,15 @@ export function workloadFromInspect(c: InspectLike, opts: MapOptions = {}): Work
   for (const g of hc.GroupAdd ?? []) w.groups.push(located(g));
   for (const d of hc.Devices ?? []) if (d.PathOnHost) w.devices.push(located(d.PathOnHost));
   for (const r of hc.DeviceCgroupRules ?? []) w.deviceCgroupRules.push(located(r));
-  for (const s of hc.SecurityOpt ?? []) w.securityOpt.push(located(normalizeSecurityOpt(s)));
+  // The daemon itself adds `label=disable` to privileged and host-pid/ipc containers
+  // (daemon/create.go: label.DisableSecOpt()): not the user's choice, and the privileged or
+  // host-namespace finding already says what matters.
+  const impliedLabel = !!hc.Privileged || hc.PidMode === "host" || hc.IpcMode === "host";
+  for (const s of hc.SecurityOpt ?? []) {
+    const n = normalizeSecurityOpt(s);
+    if (impliedLabel && n === "label=disable") continue;
+    w.securityOpt.push(located(n));
+  }
   // An explicit empty list (not absent) unmasks /proc and /sys like systempaths=unconfined.
   if ((Array.isArray(hc.MaskedPaths) && hc.MaskedPaths.length === 0) || (Array.isArray(hc.ReadonlyPaths) && hc.ReadonlyPaths.length === 0)) {
     if (!w.securityOpt.some((s) => s.value === "systempaths=unconfined")) w.securityOpt.push(located("systempaths=unconfined"));

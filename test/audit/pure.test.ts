@@ -119,3 +119,10 @@ test("systemd ExecStart: drop-ins override, an empty ExecStart= resets, line con
   assert.equal(execStartOf([unit, drop]), "/usr/bin/dockerd -H fd://    -H tcp://0.0.0.0:2375");
   assert.equal(execStartOf([unit, "[Service]\nExecStart=\n"]), undefined);
 });
+
+test("the daemon's own label=disable on privileged / host-pid containers is not reported as the user's choice", () => {
+  const w = workloadFromInspect({ Id: "x", Name: "/p", HostConfig: { PidMode: "host", SecurityOpt: ["label=disable"] } });
+  assert.deepEqual(w.securityOpt, []);
+  const v = workloadFromInspect({ Id: "y", Name: "/q", HostConfig: { SecurityOpt: ["label=disable"] } });
+  assert.deepEqual(v.securityOpt.map((s) => s.value), ["label=disable"]);
+});
