@@ -340,3 +340,39 @@ test("known disagreement: more path segments than the CEL can index is denied by
   agree("64 segments", review(hostPathPod("/srv" + "/d".repeat(63))), policy, true);
   agree("64 segments, socket at the end", review(hostPathPod("/srv" + "/d".repeat(62) + "/docker.sock")), policy, false);
 });
+
+test("exceptions: namespace/name/kind globs are carried (live ones only) and agree with the webhook; a container match is not carried", () => {
+  const exc = (concern: string, match: Record<string, string>, expires = "2027-06-30") => ({ concern, match, reason: "r", owner: "o", expires, source: "sockwarden.yaml" }) as Policy["exceptions"][number];
+  const policy = testPolicy({
+    exceptions: [
+      exc("socket-mount", { namespace: "monitoring", name: "cadvisor*" }),
+      exc("*", { kind: "daemonset", name: "node-?xporter" }),
+      exc("privileged", { namespace: "ci" }, "2026-01-01"), // expired
+      exc("host-namespace", { container: "debug" }), // not expressible: per container
+    ],
+  });
+  const sockPod = (ns: string, name: string) => ({ ...hostPathPod("/var/run/docker.sock"), metadata: { name, namespace: ns } });
+  agree("excepted", review(sockPod("monitoring", "cadvisor-7xk")), policy, true);
+  assert.deepEqual(agree("other namespace", review(sockPod("default", "cadvisor-7xk")), policy).denied, ["socket-mount"]);
+  assert.deepEqual(agree("other name", review(sockPod("monitoring", "prometheus")), policy).denied, ["socket-mount"]);
+  // generateName: the webhook names it `cadvisor-*`, so does the CEL.
+  const gen = { ...hostPathPod("/var/run/docker.sock"), metadata: { generateName: "cadvisor-", namespace: "monitoring" } };
+  const rvGen = review(gen);
+  delete rvGen.request.name;
+  agree("generateName", rvGen, policy, true);
+  // concern `*`, kind glob case-insensitive, `?`: every concern of that DaemonSet.
+  const ds = { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "node-exporter", namespace: "mon" }, spec: { template: { spec: { hostPID: true, hostNetwork: true, ...hostPathPod("/").spec } } } };
+  agree("kind + name glob, all concerns", review(ds), policy, true);
+  assert.deepEqual(agree("name glob miss", review({ ...ds, metadata: { name: "node-exporter2", namespace: "mon" } }), policy).denied, ["host-namespace", "host-path", "socket-mount"]);
+  // Expired: not applied by either.
+  const priv = pod({ containers: [{ name: "a", image: "x", securityContext: { privileged: true } }] }, { namespace: "ci" });
+  assert.deepEqual(agree("expired exception", review(priv, { namespace: "ci" }), policy).denied, ["privileged"]);
+  // Container match: the webhook admits, the generated policies deny (stricter; said in the file).
+  const dbg = pod({ hostPID: true, containers: [{ name: "debug", image: "x" }] });
+  assert.equal(webhookVerdict(review(dbg), policy).allowed, true);
+  for (const f of Object.keys(EVALUATORS) as Format[]) assert.deepEqual(vapVerdict(review(dbg), policy, [], f).denied, ["host-namespace"], f);
+  const text = generatePolicy(policy, "vap", { now: NOW });
+  assert.match(text, /Exceptions carried/);
+  assert.match(text, /other 1 exception\(s\) are NOT carried[\s\S]*host-namespace \{"container":"debug"\}/);
+  assert.match(text, /Expired exceptions left out: privileged \{"namespace":"ci"\} \(expired 2026-01-01\)/);
+});

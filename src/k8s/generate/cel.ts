@@ -18,7 +18,7 @@
  * Then the sets (socket names, socket paths and their parents, sensitive directories) are
  * matched on the normalized path with `in`, `startsWith` and anchored `matches()` (RE2).
  */
-import type { GenFacts } from "./facts.js";
+import { globToRegex, type GenFacts } from "./facts.js";
 
 /** Most path segments / hostPath mounts the CEL normalizes (see above). */
 export const CEL_MAX_INDEX = 64;
@@ -144,8 +144,47 @@ function isUnder(p: string, dirs: readonly string[]): string {
   return `${celList(dirs)}.exists(d, d == "/" ? ${p}.startsWith("/") : (${p} == d || ${p}.startsWith(d + "/")))`;
 }
 
-/** Per concern, the validations (`true` = fine). */
+/** The object's namespace, name and kind as the webhook's mapping names them (metadata first,
+ *  then the request; `generateName*`; `default`). */
+function exceptionSubject(obj: string): { namespace: string; name: string; kind: string } {
+  const md = `${obj}.metadata`;
+  return {
+    namespace: `((${P(obj, "metadata")} && ${P(md, "namespace")} && ${md}.namespace != "") ? ${md}.namespace : ((${P("request", "namespace")} && request.namespace != "") ? request.namespace : "default"))`,
+    name:
+      `((${P(obj, "metadata")} && ${P(md, "name")} && ${md}.name != "") ? ${md}.name : ((${P("request", "name")} && request.name != "") ? request.name : ` +
+      `((${P(obj, "metadata")} && ${P(md, "generateName")} && ${md}.generateName != "") ? ${md}.generateName + "*" : "(unnamed)")))`,
+    kind: `${obj}.kind`,
+  };
+}
+
+/** Is the object covered by a live exception for this concern (namespace/name/kind globs)? */
+function exemption(facts: GenFacts, concern: string): string | undefined {
+  const s = exceptionSubject("object");
+  const alts = facts.carriedExceptions
+    .filter((e) => e.concern === "*" || e.concern === concern)
+    .map((e) => {
+      const parts: string[] = [];
+      if (e.match.namespace !== undefined) parts.push(`${s.namespace}.matches(${celStr(globToRegex(e.match.namespace))})`);
+      if (e.match.name !== undefined) parts.push(`${s.name}.matches(${celStr(globToRegex(e.match.name))})`);
+      // kind globs are case-insensitive in the webhook.
+      if (e.match.kind !== undefined) parts.push(`${s.kind}.lowerAscii().matches(${celStr(globToRegex(e.match.kind.toLowerCase()))})`);
+      return `(${parts.join(" && ")})`;
+    });
+  return alts.length ? alts.join(" || ") : undefined;
+}
+
+/** Per concern, the validations (`true` = fine), with the policy's carried exceptions. */
 export function celValidations(facts: GenFacts): Record<string, CelValidation[]> {
+  const raw = rawValidations(facts);
+  const out: Record<string, CelValidation[]> = {};
+  for (const [concern, vals] of Object.entries(raw)) {
+    const ex = exemption(facts, concern);
+    out[concern] = ex ? vals.map((v) => ({ ...v, expression: `(${ex}) || (${v.expression})` })) : vals;
+  }
+  return out;
+}
+
+function rawValidations(facts: GenFacts): Record<string, CelValidation[]> {
   const ps = V("podSpec");
   const n = `${V("mountNorm")}[i]`;
   const raw = `${V("mountRaw")}[i]`;

@@ -69,8 +69,14 @@ export interface GenFacts {
   confinement: ConfinementFlags;
   breakGlass: BreakGlass[];
   expiredBreakGlass: BreakGlass[];
-  /** Exceptions of the policy file, which the generated policies cannot carry (see docs). */
+  /** Live exceptions the generated policies carry: only `namespace`, `name` and `kind` matches
+   *  with `*`/`?` globs, which apply to the whole object. */
+  carriedExceptions: PolicyException[];
+  /** Live exceptions they cannot carry (container/image/file/object/label/host matches, other
+   *  glob syntax): the generated policy is stricter for those objects. */
   exceptions: PolicyException[];
+  /** Exceptions already expired at generation time (left out, as the webhook ignores them). */
+  expiredExceptions: PolicyException[];
   now: Date;
 }
 
@@ -82,6 +88,7 @@ export function genFacts(policy: Policy, opts: GenerateOptions = {}): GenFacts {
   const now = opts.now ?? new Date();
   const settings = Object.fromEntries(GENERATED_CONCERNS.map((c) => [c, settingOf(policy, c)])) as Record<GeneratedConcern, RuleSetting>;
   const glass = policy.webhook?.breakGlass ?? [];
+  const live = policy.exceptions.filter((e) => !isExpired(e.expires, now));
   return {
     settings,
     socketNames: [...RUNTIME_SOCKET_NAMES],
@@ -94,9 +101,25 @@ export function genFacts(policy: Policy, opts: GenerateOptions = {}): GenFacts {
     confinement: confinementFlags(),
     breakGlass: glass.filter((b) => !isExpired(b.expires, now)),
     expiredBreakGlass: glass.filter((b) => isExpired(b.expires, now)),
-    exceptions: policy.exceptions,
+    carriedExceptions: live.filter(carriable),
+    exceptions: live.filter((e) => !carriable(e)),
+    expiredExceptions: policy.exceptions.filter((e) => isExpired(e.expires, now)),
     now,
   };
+}
+
+/** Object-level match keys a generated policy can test, and the glob characters it translates. */
+const CARRIED_KEYS = new Set(["namespace", "name", "kind"]);
+function carriable(e: PolicyException): boolean {
+  const entries = Object.entries(e.match ?? {}).filter(([, v]) => v !== undefined);
+  return entries.length > 0 && entries.every(([k, v]) => CARRIED_KEYS.has(k) && typeof v === "string" && !/[[\]{}()!+@\\]/.test(v));
+}
+
+/** A `*`/`?` text glob (src/policy/match.ts: `/` is an ordinary character) → anchored RE2/JS regex. */
+export function globToRegex(glob: string): string {
+  let out = "";
+  for (const ch of glob) out += ch === "*" ? ".*" : ch === "?" ? "." : escapeRe(ch);
+  return `^${out}$`;
 }
 
 function segs(p: string): string[] {

@@ -15,13 +15,24 @@ export function breakGlassNote(facts: GenFacts): string {
 }
 
 export function exceptionsNote(facts: GenFacts): string {
-  if (facts.exceptions.length === 0) return "The policy file has no exceptions.";
-  return [
-    `The policy file's ${facts.exceptions.length} exception(s) are NOT carried into this file: their glob matches on`,
-    "file/object/label/image and their expiry have no faithful translation here, so this policy is stricter than",
-    "`sockwarden webhook` for the objects they cover:",
-    ...facts.exceptions.map((e) => `  - ${e.concern} ${JSON.stringify(e.match)} (${e.reason}; owner ${e.owner}; expires ${e.expires})`),
-  ].join("\n");
+  const line = (e: GenFacts["exceptions"][number]) => `  - ${e.concern} ${JSON.stringify(e.match)} (${e.reason}; owner ${e.owner}; expires ${e.expires})`;
+  const out: string[] = [];
+  if (facts.carriedExceptions.length) {
+    out.push(
+      `Exceptions carried (namespace/name/kind globs; CEL has no clock, so each stops only when this file is regenerated after its expiry):`,
+      ...facts.carriedExceptions.map(line),
+    );
+  }
+  if (facts.exceptions.length) {
+    out.push(
+      `The policy file's other ${facts.exceptions.length} exception(s) are NOT carried into this file: matches on container, image,`,
+      "file, object, label or host (or other glob syntax) have no faithful translation here, so this policy is stricter",
+      "than `sockwarden webhook` for the objects they cover:",
+      ...facts.exceptions.map(line),
+    );
+  }
+  if (facts.expiredExceptions.length) out.push(`Expired exceptions left out: ${facts.expiredExceptions.map((e) => `${e.concern} ${JSON.stringify(e.match)} (expired ${e.expires})`).join("; ")}.`);
+  return out.length ? out.join("\n") : "The policy file has no exceptions.";
 }
 
 export function limitsNote(): string {

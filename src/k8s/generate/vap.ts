@@ -44,7 +44,7 @@ export function vapDocuments(policy: Policy, opts: VapOptions = {}): OutDoc[] {
     }
     nodeComments.push({ path: ["spec", "variables"], comment: limitsNote() });
     docs.push({
-      comment: `${action === "deny" ? "Denies" : "Warns about"}: ${concerns.join(", ")} (rules: … ${action} in the policy file).` + (action === "deny" ? `\n${exceptionsNote(facts)}` : ""),
+      comment: `${action === "deny" ? "Denies" : "Warns about"}: ${concerns.join(", ")} (set to ${action} in the policy file${action === "deny" ? ", or not set" : ""}).` + (action === "deny" ? `\n${exceptionsNote(facts)}` : ""),
       nodeComments,
       obj: {
         apiVersion: VAP_API_VERSION,
