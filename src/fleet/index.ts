@@ -97,6 +97,7 @@ async function auditOne(t: FleetTarget, label: string, opts: FleetOptions, polic
     const c = classify(e);
     return fail(c.kind, c.message, t.host ?? `context ${t.context}`);
   }
+  const viaSsh = res.endpoint?.transport === "ssh";
   const endpoint = res.endpoint?.url ?? res.report.target;
   if (endpoint) summary.endpoint = endpoint;
   // The single-host audit does not throw when the daemon cannot be reached: it records it as an
@@ -108,7 +109,16 @@ async function auditOne(t: FleetTarget, label: string, opts: FleetOptions, polic
   const findings = res.report.findings.map((f) => ({ ...f, host: label }));
   const errors = res.report.errors.map((e) => ({ ...e, host: label }));
   if (unreachable.length) {
-    const u = unreachable[0]!;
+    const u = { ...unreachable[0]! };
+    // Over ssh, the connection closing before any HTTP answer means the ssh process ended (refused,
+    // auth failed, no docker on the remote): the engine can see the pipe close before ssh's own exit
+    // status, and then calls it a protocol error. Name it for what it is.
+    if (viaSsh && u.kind === "protocol" && /ECONNRESET|socket hang up|EPIPE/.test(u.message)) {
+      u.kind = "ssh";
+      const own = errors.find((e) => e.file === u.endpoint && e.message === u.message);
+      u.message = `ssh to ${res.endpoint?.ssh?.host ?? u.endpoint} ended before the Docker API answered (connection refused, authentication failed, or no \`docker system dial-stdio\` on the remote): ${u.message}`;
+      if (own) own.message = u.message;
+    }
     summary.error = { kind: u.kind, message: u.message };
     // The audit's own error entry for the endpoint says the same; name the reason up front.
     const own = errors.find((e) => e.file === u.endpoint && e.message === u.message);
