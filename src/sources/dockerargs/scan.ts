@@ -8,7 +8,7 @@
 import type { Workload } from "../../model/workload.js";
 import type { Pos } from "../../model/location.js";
 import type { DaemonEndpoint } from "../types.js";
-import { resolveWord, tokenizeShell, type Diagnostic, type VarLookup, type Word } from "./words.js";
+import { resolveWord, tokenizeShell, type Diagnostic, type ShellCommand, type VarLookup, type Word } from "./words.js";
 import { findTool, parseDockerCommand, type DockerParseOptions } from "./parse.js";
 import { endpointsFromFlags, parseDockerdFlags } from "../daemon/dockerd.js";
 
@@ -56,38 +56,39 @@ function basename(p: string): string {
 }
 
 function scanInto(text: string, opts: ShellScanOptions, map: (l: number, c: number) => Pos, res: ShellScanResult, nest: number): void {
-  const tk = tokenizeShell(text, { make: opts.make === true });
+  // Assignments, in order, so a use sees the last value set before it. One streaming pass:
+  // commands are handled as the tokenizer ends them, so a huge script is never held as words.
+  const history = new Map<string, { line: number; value: string; where: string }[]>();
+  // DOCKER_TLS_VERIFY set anywhere in the text counts for every docker command of it.
+  let tlsVerify = opts.tlsVerifyEnv === true || (opts.outerVars?.get("DOCKER_TLS_VERIFY")?.value ?? "") !== "" || /\bDOCKER_TLS_VERIFY=["']?[^\s"';]/.test(text);
+  const hostAssignments: Word[] = [];
+  const onCommand = (cmd: ShellCommand) => {
+    const ws = cmd.words;
+    if (recordAssignments(ws, history, opts, map, res, hostAssignments)) {
+      if (!tlsVerify && (history.get("DOCKER_TLS_VERIFY")?.some((e) => e.value !== "") ?? false)) tlsVerify = true;
+      return;
+    }
+    if (!mayRunTool(ws)) {
+      if (nest < MAX_NESTED_SHELL) nestedShell(ws, opts, map, res, nest);
+      return;
+    }
+    const vars = lookupAt(history, opts, ws[0]!.line);
+    const popts: DockerParseOptions = { door: opts.door, mapPos: map, vars, tlsVerifyEnv: tlsVerify };
+    if (opts.file !== undefined) popts.file = opts.file;
+    if (opts.objectPrefix !== undefined) popts.objectPrefix = opts.objectPrefix;
+    const parsed = parseDockerCommand(ws, popts);
+    if (parsed) {
+      if (parsed.workload) res.workloads.push(parsed.workload);
+      res.endpoints.push(...parsed.endpoints);
+      return;
+    }
+    if (dockerd(ws, vars, opts, map, res, tlsVerify)) return;
+    if (nest < MAX_NESTED_SHELL) nestedShell(ws, opts, map, res, nest);
+  };
+  const tk = tokenizeShell(text, { make: opts.make === true, onCommand });
   for (const d of tk.diagnostics) res.diagnostics.push({ line: map(d.line, 1).line, message: d.message.replace(/\(line \d+\)/, `(line ${map(d.line, 1).line})`) });
 
-  // Assignments, in order, so a use sees the last value set before it.
-  const history = new Map<string, { line: number; value: string; where: string }[]>();
-  let tlsVerify = opts.tlsVerifyEnv === true || (opts.outerVars?.get("DOCKER_TLS_VERIFY")?.value ?? "") !== "";
-  const hostAssignments: { word: Word; line: number }[] = [];
-  for (const cmd of tk.commands) {
-    const ws = cmd.words;
-    let k = 0;
-    if (!ws[0]!.quoted && DECLARERS.has(ws[0]!.value)) {
-      k = 1;
-      while (k < ws.length && ws[k]!.value.startsWith("-")) k++;
-    }
-    const allAssign = ws.slice(k).every((w) => ASSIGN.test(w.value) && w.parts[0]?.kind === "lit");
-    if (!allAssign || k === ws.length) continue;
-    for (const w of ws.slice(k)) {
-      const m = ASSIGN.exec(w.value)!;
-      const name = m[1]!;
-      const valueWord = stripName(w, name.length + 1);
-      const rv = resolveWord(valueWord, lookupAt(history, opts, w.line));
-      const line = map(w.line, w.column).line;
-      const list = history.get(name) ?? [];
-      list.push({ line: w.line, value: rv.value, where: `set on line ${line}` });
-      history.set(name, list);
-      res.assignments.set(name, { value: rv.value, where: `set on line ${line}` });
-      if (name === "DOCKER_TLS_VERIFY" && rv.value !== "") tlsVerify = true;
-      if (name === "DOCKER_HOST" || name === "CONTAINER_HOST") hostAssignments.push({ word: w, line: w.line });
-    }
-  }
-
-  for (const { word } of hostAssignments) {
+  for (const word of hostAssignments) {
     const eq = word.value.indexOf("=");
     const vw = stripName(word, eq + 1);
     const rv = resolveWord(vw, lookupAt(history, opts, word.line));
@@ -104,22 +105,49 @@ function scanInto(text: string, opts: ShellScanOptions, map: (l: number, c: numb
     if (rv.uncertain) ep.uncertain = rv.uncertain;
     res.endpoints.push(ep);
   }
+  // Substitutions were handled after the top-level commands: report in file order.
+  const byPos = (a?: Pos, b?: Pos) => (a?.line ?? 0) - (b?.line ?? 0) || (a?.column ?? 0) - (b?.column ?? 0);
+  res.workloads.sort((a, b) => byPos(a.source.at, b.source.at));
+  res.endpoints.sort((a, b) => byPos(a.at, b.at));
+}
 
-  for (const cmd of tk.commands) {
-    const ws = cmd.words;
-    const vars = lookupAt(history, opts, ws[0]!.line);
-    const popts: DockerParseOptions = { door: opts.door, mapPos: map, vars, tlsVerifyEnv: tlsVerify };
-    if (opts.file !== undefined) popts.file = opts.file;
-    if (opts.objectPrefix !== undefined) popts.objectPrefix = opts.objectPrefix;
-    const parsed = parseDockerCommand(ws, popts);
-    if (parsed) {
-      if (parsed.workload) res.workloads.push(parsed.workload);
-      res.endpoints.push(...parsed.endpoints);
-      continue;
-    }
-    if (dockerd(ws, vars, opts, map, res, tlsVerify)) continue;
-    if (nest < MAX_NESTED_SHELL) nestedShell(ws, opts, map, res, nest);
+/** An assignment-only command (`X=1 Y=2`, `export X=1`, `local X=1`): remember the values. */
+function recordAssignments(ws: Word[], history: Map<string, { line: number; value: string; where: string }[]>, opts: ShellScanOptions, map: (l: number, c: number) => Pos, res: ShellScanResult, hostAssignments: Word[]): boolean {
+  let k = 0;
+  if (!ws[0]!.quoted && DECLARERS.has(ws[0]!.value)) {
+    k = 1;
+    while (k < ws.length && ws[k]!.value.startsWith("-")) k++;
   }
+  if (k === ws.length) return false;
+  for (let j = k; j < ws.length; j++) {
+    const w = ws[j]!;
+    if (w.parts[0]?.kind !== "lit" || !ASSIGN.test(w.value)) return false;
+  }
+  for (let j = k; j < ws.length; j++) {
+    const w = ws[j]!;
+    const m = ASSIGN.exec(w.value)!;
+    const name = m[1]!;
+    const valueWord = stripName(w, name.length + 1);
+    const rv = resolveWord(valueWord, lookupAt(history, opts, w.line));
+    const line = map(w.line, w.column).line;
+    const list = history.get(name) ?? [];
+    list.push({ line: w.line, value: rv.value, where: `set on line ${line}` });
+    history.set(name, list);
+    res.assignments.set(name, { value: rv.value, where: `set on line ${line}` });
+    if (name === "DOCKER_HOST" || name === "CONTAINER_HOST") hostAssignments.push(w);
+  }
+  return true;
+}
+
+/** Could this command run docker/podman/nerdctl/dockerd? A literal word naming one, or any
+ *  expansion (`$DOCKER run`). Most commands of a script are neither: they skip the parser. */
+function mayRunTool(ws: Word[]): boolean {
+  for (const w of ws) {
+    if (w.parts.length !== 1 || w.parts[0]!.kind !== "lit") return true;
+    const v = w.value;
+    if (v.includes("docker") || v.includes("podman") || v.includes("nerdctl")) return true;
+  }
+  return false;
 }
 
 const DOCKERD = new Set(["dockerd"]);

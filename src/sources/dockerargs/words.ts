@@ -47,6 +47,9 @@ export interface TokenizeOptions {
   make?: boolean;
   /** Max depth of command substitutions that are themselves tokenized (default 16). */
   maxDepth?: number;
+  /** Receive each command as it ends instead of collecting them (no sorting: top-level commands
+   *  come in order, then those of substitutions). Keeps memory flat on huge scripts. */
+  onCommand?: (cmd: ShellCommand) => void;
 }
 
 export interface TokenizeResult {
@@ -74,9 +77,9 @@ export function tokenizeShell(text: string, opts: TokenizeOptions = {}): Tokeniz
   // A queue, not recursion: `$($($(…)))` nested a million deep must not blow the stack.
   for (let q = 0; q < queue.length; q++) {
     const seg = queue[q]!;
-    new Scanner(text, seg, opts.make === true, maxDepth, queue, out).run();
+    new Scanner(text, seg, opts.make === true, maxDepth, queue, out, opts.onCommand).run();
   }
-  if (queue.length > 1) {
+  if (queue.length > 1 && !opts.onCommand) {
     out.commands.sort((a, b) => {
       const wa = a.words[0]!, wb = b.words[0]!;
       return wa.line - wb.line || wa.column - wb.column || a.depth - b.depth;
@@ -102,6 +105,7 @@ class Scanner {
     private readonly maxDepth: number,
     private readonly queue: Segment[],
     private readonly out: TokenizeResult,
+    private readonly onCommand?: (cmd: ShellCommand) => void,
   ) {
     this.i = seg.start;
     this.line = seg.line;
@@ -149,7 +153,11 @@ class Scanner {
   private endCommand(): void {
     this.finishWord();
     this.skipNext = false;
-    if (this.words.length) this.out.commands.push({ words: this.words, depth: this.seg.depth });
+    if (this.words.length) {
+      const cmd = { words: this.words, depth: this.seg.depth };
+      if (this.onCommand) this.onCommand(cmd);
+      else this.out.commands.push(cmd);
+    }
     this.words = [];
   }
 
