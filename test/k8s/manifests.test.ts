@@ -1,6 +1,7 @@
 /**
  * install-manifests and the node-audit DaemonSet: parsed, validated against the Kubernetes
- * OpenAPI schemas (kubernetes-models' generated validators), required fields checked by hand,
+ * OpenAPI schemas and cert-manager's CRD schemas (kubernetes-models' generated validators),
+ * required fields checked by hand,
  * and scanned with sockwarden's own rules.
  */
 import { test } from "node:test";
@@ -19,22 +20,25 @@ import { socketExposure } from "../../src/model/hostpath.js";
 type Obj = Record<string, any>;
 const docsOf = (y: string): Obj[] => parseAllDocuments(y).map((d) => d.toJS());
 
-/** Validate a core object against the Kubernetes OpenAPI schema shipped by kubernetes-models. */
+/** Validate an object against its schema: the Kubernetes OpenAPI schema shipped by
+ *  kubernetes-models, or cert-manager's CRD schema from @kubernetes-models/cert-manager. */
 async function validateCore(d: Obj): Promise<void> {
   const [g, v] = d.apiVersion.includes("/") ? d.apiVersion.split("/") : ["", d.apiVersion];
-  const mod = await import(`kubernetes-models/${g ? `${g}/` : ""}${v}/${d.kind}`);
+  const pkg = g === "cert-manager.io" ? "@kubernetes-models/cert-manager" : "kubernetes-models";
+  const mod = await import(`${pkg}/${g ? `${g}/` : ""}${v}/${d.kind}`);
   new mod[d.kind](d).validate();
 }
 
 test("the schema validator used here rejects a broken object (so passing it means something)", async () => {
   await assert.rejects(validateCore({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { selector: 5, template: {} } }));
   await assert.rejects(validateCore({ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingWebhookConfiguration", metadata: { name: "x" }, webhooks: [{ name: "a.b.c" }] }));
+  await assert.rejects(validateCore({ apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: "x" }, spec: { dnsNames: ["a"] } }), "secretName and issuerRef are required");
 });
 
 test("install-manifests (cert-manager): every object valid, webhook configuration as the API server requires, Deployment hardened", async () => {
   const docs = docsOf(installManifests({ namespace: "sockwarden", service: "sockwarden", policyText: "version: 1\nrules:\n  host-path: warn\n" }));
   assert.deepEqual(docs.map((d) => d.kind), ["Namespace", "ServiceAccount", "ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "Issuer", "Certificate", "ValidatingWebhookConfiguration"]);
-  for (const d of docs) if (!d.apiVersion.startsWith("cert-manager.io/")) await validateCore(d);
+  for (const d of docs) await validateCore(d);
   const by = (k: string) => docs.find((d) => d.kind === k)!;
 
   const vwc = by("ValidatingWebhookConfiguration");
