@@ -212,3 +212,29 @@ export function guarded(file: SourceFile, fn: (c: Collector) => void): ExtractRe
   }
   return c.result();
 }
+
+/**
+ * `DOCKER_HOST` (or `CONTAINER_HOST`) written in a CI `env:`/`variables:`/`environment:` map: a
+ * client endpoint. TLS is "verify" when `DOCKER_TLS_VERIFY` is set non-empty in the same scope
+ * (`vars`, which includes the enclosing scopes), "off" for plain TCP otherwise.
+ */
+export function envHostEndpoints(c: Collector, envNode: YValue | undefined, vars: Vars, object: string): void {
+  if (envNode?.kind !== "map") return;
+  for (const name of ["DOCKER_HOST", "CONTAINER_HOST"]) {
+    const v = envNode.entries.get(name);
+    if (v?.kind !== "scalar" || v.value === null || v.value === undefined || typeof v.value === "object") continue;
+    const s = substitute(String(v.value), vars);
+    if (!s.value) continue;
+    const verify = (vars.get("DOCKER_TLS_VERIFY")?.value ?? "") !== "";
+    const ep: DaemonEndpoint = {
+      file: c.file.path,
+      object: `${object} ${name}`,
+      address: s.value,
+      tls: /^(tcp|https?):\/\//i.test(s.value) ? (verify ? "verify" : "off") : "unknown",
+      role: "client",
+    };
+    if (v.pos) ep.at = v.pos;
+    if (s.uncertain) ep.uncertain = s.uncertain;
+    c.endpoints.push(ep);
+  }
+}

@@ -67,3 +67,12 @@ test("GitHub dind service with DOCKER_TLS_CERTDIR empty: a plain-TCP listener; d
   assert.deepEqual(r.endpoints?.map((e) => [e.address, e.tls, e.role, e.at?.line]), [["tcp://docker:2375", "off", "listener", 9], ["tcp://tlsd:2376", "verify", "listener", 12]]);
   assert.equal(r.workloads[0]!.facts?.published, true, "port 2375 published on the runner host");
 });
+
+test("DOCKER_HOST in workflow/job env: client endpoints; DOCKER_TLS_VERIFY in scope turns verification on", () => {
+  const text = "on: push\nenv:\n  DOCKER_HOST: tcp://10.0.0.9:2375\njobs:\n  a:\n    runs-on: x\n    env:\n      DOCKER_HOST: tcp://build:2376\n      DOCKER_TLS_VERIFY: \"1\"\n    steps: []\n";
+  const r = githubActionsSource.extract({ path: ".github/workflows/e.yml", text }, tree("ci/github").ctx);
+  assert.deepEqual(r.endpoints?.map((e) => [e.object, e.address, e.tls, e.at?.line]), [
+    ["workflow env DOCKER_HOST", "tcp://10.0.0.9:2375", "off", 3],
+    ["job a env DOCKER_HOST", "tcp://build:2376", "verify", 8],
+  ]);
+});

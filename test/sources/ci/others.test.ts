@@ -134,3 +134,9 @@ test("property: no CI source, the shell source or the docs source throws on arbi
     { numRuns: 300 },
   );
 });
+
+test("Drone step environment DOCKER_HOST: a client endpoint without TLS", () => {
+  const text = "kind: pipeline\nname: p\nsteps:\n- name: s\n  image: docker:27-cli\n  environment:\n    DOCKER_HOST: tcp://docker:2375\n  commands: [docker info]\n";
+  const r = droneSource.extract({ path: ".drone.yml", text }, { readFile: () => undefined, exists: () => false });
+  assert.deepEqual(r.endpoints?.map((e) => [e.address, e.tls, e.at?.line]), [["tcp://docker:2375", "off", 7]]);
+});

@@ -7,7 +7,7 @@ import { emptyWorkload, type Workload } from "../../../model/workload.js";
 import { located } from "../../../model/location.js";
 import type { Source, SourceFile } from "../../types.js";
 import { yget, ystr, type YValue } from "../../yamldoc.js";
-import { applyOptions, applyVolumeList, guarded, isStr, shellInScalar, varsOf, yamlDocs, type Collector, type Vars } from "../common.js";
+import { applyOptions, applyVolumeList, envHostEndpoints, guarded, isStr, shellInScalar, varsOf, yamlDocs, type Collector, type Vars } from "../common.js";
 
 export function isAzurePath(path: string): boolean {
   const b = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -35,6 +35,7 @@ function walk(c: Collector, v: YValue, path: string, vars: Vars, depth: number):
   }
   if (v.kind !== "map") return;
   const localVars = varsOf(yget(v, "variables"), `${path} variables`, vars);
+  envHostEndpoints(c, yget(v, "variables"), localVars, `${path || "pipeline"} variables`);
   for (const key of ["script", "bash"]) {
     const s = yget(v, key);
     if (s) {

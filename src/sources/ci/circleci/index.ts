@@ -6,7 +6,7 @@
  */
 import type { Source, SourceFile } from "../../types.js";
 import { yget, ystr, type YValue } from "../../yamldoc.js";
-import { guarded, shellInScalar, varsOf, yamlDocs, type Collector, type Vars } from "../common.js";
+import { envHostEndpoints, guarded, shellInScalar, varsOf, yamlDocs, type Collector, type Vars } from "../common.js";
 
 export function isCircleciPath(path: string): boolean {
   return /(^|\/)\.circleci\/config\.ya?ml$/i.test(path);
@@ -21,6 +21,7 @@ function extract(c: Collector): void {
       for (const [name, job] of m.entries) {
         const executor = yget(job, "machine") ? "machine" : yget(job, "docker") ? "docker" : ystr(yget(job, "executor")) ?? (section === "jobs" ? "unknown" : "caller's");
         const vars = varsOf(yget(job, "environment"), `${label} ${name} environment`);
+        envHostEndpoints(c, yget(job, "environment"), vars, `${label} ${name} environment`);
         steps(c, yget(job, "steps"), `${label} ${name}`, vars, executor);
       }
     }

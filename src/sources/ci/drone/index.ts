@@ -7,7 +7,7 @@ import { emptyWorkload, envVar, type Mount } from "../../../model/workload.js";
 import { located } from "../../../model/location.js";
 import type { Source, SourceFile } from "../../types.js";
 import { ybool, yget, ystr, type YValue } from "../../yamldoc.js";
-import { guarded, isStr, shellInScalar, varsOf, yamlDocs, type Collector } from "../common.js";
+import { envHostEndpoints, guarded, isStr, shellInScalar, varsOf, yamlDocs, type Collector } from "../common.js";
 
 export function isDronePath(path: string): boolean {
   return /(^|\/)\.drone\.ya?ml$/i.test(path);
@@ -66,6 +66,7 @@ function stepWorkload(c: Collector, step: YValue, object: string, role: "job" | 
   }
   c.workloads.push(w);
   const vars = varsOf(env, `${object} environment`);
+  envHostEndpoints(c, env, vars, `${object} environment`);
   const cmds = yget(step, "commands");
   if (cmds?.kind === "seq") for (const it of cmds.items) shellInScalar(c, it, { objectPrefix: `${object}: `, vars });
 }

@@ -13,7 +13,7 @@ import { emptyWorkload, envVar, type Workload } from "../../../model/workload.js
 import { located } from "../../../model/location.js";
 import type { DaemonEndpoint, Source, SourceFile } from "../../types.js";
 import { yget, ystr, type YValue } from "../../yamldoc.js";
-import { applyOptions, applyVolumeList, guarded, isStr, shellInScalar, substitute, varsOf, yamlDocs, type Collector, type Vars } from "../common.js";
+import { applyOptions, applyVolumeList, envHostEndpoints, guarded, isStr, shellInScalar, substitute, varsOf, yamlDocs, type Collector, type Vars } from "../common.js";
 
 export function isGithubWorkflowPath(path: string): boolean {
   return /(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/i.test(path) || /(^|\/)action\.ya?ml$/i.test(path) && !/(^|\/)\.github\/workflows\//.test(path);
@@ -63,10 +63,12 @@ function extract(c: Collector): void {
   for (const doc of yamlDocs(c)) {
     if (doc.kind !== "map") continue;
     const globalVars = varsOf(yget(doc, "env"), "workflow env");
+    envHostEndpoints(c, yget(doc, "env"), globalVars, "workflow env");
     const jobs = yget(doc, "jobs");
     if (jobs?.kind === "map") {
       for (const [jobId, job] of jobs.entries) {
         const vars = varsOf(yget(job, "env"), `job ${jobId} env`, globalVars);
+        envHostEndpoints(c, yget(job, "env"), vars, `job ${jobId} env`);
         const cont = yget(job, "container");
         if (cont) c.workloads.push(containerWorkload(c, cont, `job ${jobId} container`, vars, "job"));
         const services = yget(job, "services");
@@ -97,6 +99,7 @@ function steps(c: Collector, list: YValue | undefined, prefix: string, vars: Var
   list.items.forEach((step, idx) => {
     const name = ystr(yget(step, "name")) ?? ystr(yget(step, "id")) ?? `#${idx + 1}`;
     const stepVars = varsOf(yget(step, "env"), `step ${name} env`, vars);
+    envHostEndpoints(c, yget(step, "env"), stepVars, `${prefix} step ${name} env`);
     const run = yget(step, "run");
     const shell = ystr(yget(step, "shell")) ?? defaultShell;
     if (run && !(shell && NON_POSIX_SHELLS.test(shell))) {
