@@ -376,3 +376,28 @@ test("exceptions: namespace/name/kind globs are carried (live ones only) and agr
   assert.match(text, /other 1 exception\(s\) are NOT carried[\s\S]*host-namespace \{"container":"debug"\}/);
   assert.match(text, /Expired exceptions left out: privileged \{"namespace":"ci"\} \(expired 2026-01-01\)/);
 });
+
+test("property: the CEL normalization equals normalizeHostPath, and the verdict equals the webhook's, on random paths built from tricky segments", async () => {
+  const fc = (await import("fast-check")).default;
+  const { parse } = await import("@marcbachmann/cel-js");
+  const policy = testPolicy();
+  const vap = parseAllDocuments(generatePolicy(policy, "vap", { now: NOW, excludeNamespaces: [] })).map((d) => d.toJS() as Obj)[0]!;
+  const vars: { name: string; expression: string }[] = vap.spec.variables;
+  const compiledVars = vars.map((v) => ({ name: v.name, f: parse(v.expression) as unknown as (c: Obj) => unknown }));
+  const SEG = ["", ".", "..", "var", "run", "docker.sock", "containerd", "containerd.sock", "etc", "lib", "docker", "user", "1000", "podman", "srv", "a"];
+  const pathArb = fc.tuple(fc.boolean(), fc.array(fc.constantFrom(...SEG), { maxLength: 9 }), fc.boolean()).map(([abs, segs, trailing]) => (abs ? "/" : "") + segs.join("/") + (trailing ? "/" : ""));
+  fc.assert(
+    fc.property(pathArb, (path) => {
+      const rv = review(hostPathPod(path));
+      const variables: Obj = {};
+      for (const v of compiledVars) variables[v.name] = v.f({ object: rv.request.object, oldObject: null, request: rv.request, variables });
+      const n = normalizeHostPath(path);
+      if (n.startsWith("/")) assert.equal(variables.mountNorm[0], n, path);
+      else assert.equal(variables.mountBase[0], n === "." || n.endsWith("..") ? "" : n.slice(n.lastIndexOf("/") + 1), path);
+      const w = webhookVerdict(rv, policy);
+      const v = vapVerdict(rv, policy);
+      assert.deepEqual({ allowed: v.allowed, denied: v.denied, warned: v.warned, errors: v.errors }, { ...w, errors: [] }, path);
+    }),
+    { numRuns: 400, seed: 20261128 },
+  );
+});
