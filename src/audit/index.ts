@@ -18,6 +18,7 @@ import { workloadFromInspect, type InspectLike } from "./inspect.js";
 import { HostPathResolver, localVolumeHostPath, resolveJoins, resolveMounts, type VolumeInfo } from "./resolve.js";
 import { collectHostFacts } from "./host.js";
 import { diskImageDigests, diskVolume, readDiskState } from "./fromdisk.js";
+import { readOciBundles, workloadFromOci, type OciBundle } from "./oci.js";
 import { stat } from "node:fs/promises";
 
 export interface AuditOptions {
@@ -83,14 +84,26 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
   const unreachable: NonNullable<HostFacts["unreachable"]> = [];
   const events: HostEvent[] = [];
   let infoDaemon: DaemonConfig | undefined;
+  let ociBundles: OciBundle[] = [];
 
   try {
     if (opts.fromDisk) {
       target = `${opts.fromDisk} (on disk)`;
       local = true;
-      const st = await readDiskState(opts.fromDisk);
-      for (const e of st.errors) errors.push({ file: e.file, message: e.message });
-      containers = opts.all ? st.containers : st.containers.filter((c) => c.State?.Status === "running");
+      // A Docker data root, containerd's task directories (OCI bundles), or both.
+      let st: Awaited<ReturnType<typeof readDiskState>> | undefined;
+      let dockerErr: Error | undefined;
+      try {
+        st = await readDiskState(opts.fromDisk);
+      } catch (e) {
+        dockerErr = e as Error;
+      }
+      const oci = await readOciBundles(opts.fromDisk);
+      if (!st && oci.bundles.length === 0) throw dockerErr ?? new Error(`--from-disk ${opts.fromDisk}: no Docker containers and no containerd task bundles found`);
+      for (const e of [...(st?.errors ?? []), ...oci.errors]) errors.push({ file: e.file, message: e.message });
+      containers = st ? (opts.all ? st.containers : st.containers.filter((c) => c.State?.Status === "running")) : [];
+      const known = new Set((st?.containers ?? []).map((c) => c.Id));
+      ociBundles = oci.bundles.filter((b) => !known.has(b.id));
       const root = opts.fromDisk;
       volume = (name) => diskVolume(root, name);
       digests = await diskImageDigests(root);
@@ -181,9 +194,13 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       if (d) w.facts = { ...w.facts, imageRepoDigests: d };
       return w;
     });
+    // containerd tasks (OCI bundles) that Docker does not know about: Kubernetes pods, nerdctl, k3s.
+    const ociWorkloads = await Promise.all(ociBundles.map((b) => workloadFromOci(b, { host: hostLabel })));
     // Host paths only mean something on the host that runs the containers.
     if (local) {
       await mapLimit(workloads, 32, (w, i) => resolveMounts(w, containers[i]!, { resolver, volume, containers }));
+      await mapLimit(ociWorkloads, 32, (w) => resolveMounts(w, { Id: w.source.container!.id }, { resolver, volume, containers }));
+      workloads.push(...ociWorkloads);
     } else {
       await mapLimit(workloads, 16, async (w) => {
         // Remote: no host to stat, but named volumes' driver options still tell what they bind.

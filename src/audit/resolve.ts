@@ -252,7 +252,8 @@ export function resolveJoins(ws: Workload[], containers: InspectLike[]): void {
   for (const w of ws) {
     for (const [ns, l] of Object.entries(w.namespaces) as [keyof Workload["namespaces"], NonNullable<Workload["namespaces"][keyof Workload["namespaces"]]>][]) {
       const s = l.value;
-      if (s.mode !== "container" || !s.ref) continue;
+      // OCI bundles join by namespace path (/proc/<pid>/ns/…), not by container reference.
+      if (s.mode !== "container" || !s.ref || s.ref.startsWith("/")) continue;
       const target = findContainer(containers, s.ref);
       if (!target) {
         s.raw = `${s.raw} (no such container now)`;

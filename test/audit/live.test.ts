@@ -75,6 +75,25 @@ test("--from-disk reads the daemon's state files and gives the same container fi
   assert.deepEqual(containerFindings(diskR.report), containerFindings(apiR.report));
 });
 
+test("--from-disk on containerd's task bundles (OCI config.json): running containers give the same socket and namespace findings", async () => {
+  const [api, oci] = await Promise.all([
+    auditDetailed({ flags: { host: d.host }, env: d.env, policy: defaultPolicy(), events: false, probeListeners: false }),
+    // The private dockerd's managed containerd keeps its bundles under <exec-root>/containerd/daemon.
+    auditDetailed({ fromDisk: join(d.dir, "exec"), policy: defaultPolicy(), probeListeners: false }),
+  ]);
+  assert.equal(oci.report.summary.containersAudited, 5);
+  const byId = (r: typeof api, c: string) =>
+    r.report.findings
+      .filter((f) => f.concern === c && f.location.container)
+      .map((f) => `${f.location.container!.id} ${f.severity}`)
+      .sort();
+  // l-sock (root, :ro socket) critical; l-vf (root, socket through VolumesFrom) critical; l-vol (uid 1000, the
+  // volume's bind of the socket's directory) high; l-pidhost host pid; l-join host pid (joins l-pidhost).
+  assert.equal(byId(api, "socket-mount").length, 3);
+  assert.deepEqual(byId(oci, "socket-mount"), byId(api, "socket-mount"));
+  assert.deepEqual(byId(oci, "host-namespace"), byId(api, "host-namespace"));
+});
+
 test("--from-disk on a directory that is not a Docker data root is a clear error", async () => {
   await assert.rejects(auditDetailed({ fromDisk: work, policy: defaultPolicy(), probeListeners: false }), /no such directory \(is this a Docker data root/);
 });
