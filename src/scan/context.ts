@@ -19,6 +19,7 @@ export function makeSourceContext(root: string, maxBytes: number, cache: Map<str
     }
   };
   return {
+    root: realRoot,
     readFile(rel) {
       if (cache.has(rel)) return cache.get(rel);
       let text: string | undefined;

@@ -11,7 +11,7 @@ import { loadPolicy } from "../policy/load.js";
 import { walkTree, WalkRootError } from "./walk.js";
 import { readTextFile, DEFAULT_MAX_FILE_BYTES } from "./readfile.js";
 import { makeSourceContext } from "./context.js";
-import { sourcesFor } from "../sources/index.js";
+import { entriesFor } from "../sources/index.js";
 import { summarize } from "../report/summary.js";
 import { TOOL } from "../version.js";
 
@@ -37,7 +37,7 @@ export { WalkRootError, DEFAULT_MAX_FILE_BYTES };
 export async function scan(root: string, opts: ScanOptions = {}): Promise<Report> {
   const policy = opts.policy ?? loadPolicy({ file: opts.policyFile, root });
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const sources = sourcesFor({ includeDocs: opts.includeDocs === true });
+  const entries = entriesFor({ includeDocs: opts.includeDocs === true });
 
   // A single file is a tree of one.
   let walkRoot = root;
@@ -84,18 +84,28 @@ export async function scan(root: string, opts: ScanOptions = {}): Promise<Report
     }
   };
 
-  const queue = walked.files;
+  // Which formats may want which files (by name only), then load just those formats' modules.
+  const plan: { entry: (typeof walked.files)[number]; wanted: number[] }[] = [];
+  const needed = new Set<number>();
+  for (const entry of walked.files) {
+    const wanted: number[] = [];
+    entries.forEach((e, i) => {
+      if (e.mayWant(entry.path)) wanted.push(i);
+    });
+    if (wanted.length === 0) continue;
+    wanted.forEach((i) => needed.add(i));
+    plan.push({ entry, wanted });
+  }
+  const loaded = new Map<number, readonly Source[]>();
+  await Promise.all([...needed].map(async (i) => loaded.set(i, await entries[i]!.load())));
+
   let next = 0;
   const worker = async () => {
-    while (next < queue.length) {
-      const entry = queue[next++]!;
-      let interesting = false;
-      const candidates = sources.filter((s) => {
-        const a = s.accepts ? s.accepts(entry.path) : "maybe";
-        if (a === "yes") interesting = true;
-        return a !== "no";
-      });
-      if (candidates.length === 0) continue;
+    while (next < plan.length) {
+      const { entry, wanted } = plan[next++]!;
+      const candidates = wanted.flatMap((i) => loaded.get(i) ?? []);
+      // The name says it is ours (a compose.yml, a .tf): a binary or broken file is reported.
+      const interesting = wanted.some((i) => entries[i]!.id !== "shell" && entries[i]!.id !== "daemon");
       const r = await readTextFile(entry.abs, { maxFileBytes: maxBytes, expectText: interesting });
       if ("skipped" in r) continue;
       if ("error" in r) {
