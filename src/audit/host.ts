@@ -4,7 +4,7 @@
  * API without TLS), recently modified persistence files. Read-only; every probe is `GET /_ping`.
  */
 import { readFile, readdir, readlink, stat } from "node:fs/promises";
-import { request } from "node:http";
+import { probeDockerApi } from "../engine/probe.js";
 import { join } from "node:path";
 import type { DaemonConfig, DaemonListener, HostFacts, SocketFile } from "../model/hostfacts.js";
 import { socketExposure } from "../model/hostpath.js";
@@ -89,6 +89,10 @@ async function expand(glob: string): Promise<string[]> {
   }
 }
 
+async function procPids(): Promise<string[]> {
+  return (await readdir("/proc").catch(() => [] as string[])).filter((n) => /^\d+$/.test(n));
+}
+
 export interface DaemonProcess {
   pid: number;
   name: string;
@@ -100,12 +104,7 @@ const DAEMONS = new Set(["dockerd", "containerd", "crio", "podman", "buildkitd",
 /** Runtime daemons (and socat forwarders) from /proc/<pid>/cmdline. */
 export async function daemonProcesses(): Promise<DaemonProcess[]> {
   const out: DaemonProcess[] = [];
-  let pids: string[];
-  try {
-    pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n));
-  } catch {
-    return out;
-  }
+  const pids = await procPids();
   await Promise.all(
     pids.map(async (p) => {
       try {
@@ -222,12 +221,7 @@ export function parseProcNetTcp(text: string, v6: boolean): ProcListener[] {
 async function socketOwners(inodes: Set<number>): Promise<Map<number, { pid: number; name: string }>> {
   const out = new Map<number, { pid: number; name: string }>();
   if (inodes.size === 0) return out;
-  let pids: string[] = [];
-  try {
-    pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n));
-  } catch {
-    return out;
-  }
+  const pids = await procPids();
   await Promise.all(
     pids.map(async (p) => {
       let fds: string[];
@@ -254,22 +248,6 @@ async function socketOwners(inodes: Set<number>): Promise<Map<number, { pid: num
   return out;
 }
 
-/** Plain-HTTP `GET /_ping` on a TCP port: does it answer the Docker API without TLS? */
-export function probeTcpDockerApi(host: string, port: number, timeoutMs = 700): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host, port, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(typeof res.headers["api-version"] === "string");
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
-}
-
 async function readText(p: string): Promise<string | undefined> {
   try {
     return await readFile(p, "utf8");
@@ -293,7 +271,7 @@ export async function tcpListeners(opts: { maxProbes?: number; timeoutMs?: numbe
   const out = await Promise.all(
     uniq.map(async (l, i) => {
       const target = l.address === "0.0.0.0" ? "127.0.0.1" : l.address === "::" ? "::1" : l.address;
-      const answers = i < limit ? await probeTcpDockerApi(target, l.port, opts.timeoutMs ?? 400) : undefined;
+      const answers = i < limit ? (await probeDockerApi({ host: target, port: l.port }, opts.timeoutMs ?? 400)).answers : undefined;
       const d: DaemonListener = { address: l.address, port: l.port, tls: answers ? false : "unknown", source: "proc-net" };
       if (answers !== undefined) d.answersDockerApi = answers;
       return { d, inode: l.inode };

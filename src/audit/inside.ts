@@ -8,6 +8,7 @@ import { access, constants, readFile, readdir, stat } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { parseDockerHost } from "../engine/endpoint.js";
+import { probeDockerApi } from "../engine/probe.js";
 import { socketExposure } from "../model/hostpath.js";
 
 export interface InsideOptions {
@@ -74,21 +75,6 @@ const WELL_KNOWN = [
   "/var/snap/microk8s/common/run/containerd.sock", "/run/host-services/docker.proxy.sock", "/run/cri-dockerd.sock",
 ];
 
-function pingUnix(path: string, timeoutMs: number): Promise<{ answers: boolean; apiVersion?: string; error?: string }> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath: path, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
-      res.resume();
-      const v = res.headers["api-version"];
-      resolve(typeof v === "string" ? { answers: true, apiVersion: v } : { answers: false, error: `answers HTTP ${res.statusCode} but not the Docker API` });
-    });
-    req.on("error", (e: NodeJS.ErrnoException) => resolve({ answers: false, error: e.code ?? e.message }));
-    req.on("timeout", () => {
-      req.destroy();
-      resolve({ answers: false, error: "timeout" });
-    });
-    req.end();
-  });
-}
 
 function getJson(opts: { socketPath?: string; host?: string; port?: number }, path: string, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
   return new Promise((resolve) => {
@@ -115,21 +101,6 @@ function getJson(opts: { socketPath?: string; host?: string; port?: number }, pa
   });
 }
 
-function pingTcp(host: string, port: number, timeoutMs: number): Promise<{ answers: boolean; apiVersion?: string; error?: string }> {
-  return new Promise((resolve) => {
-    const req = request({ host, port, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
-      res.resume();
-      const v = res.headers["api-version"];
-      resolve(typeof v === "string" ? { answers: true, apiVersion: v } : { answers: false, error: `HTTP ${res.statusCode}, not the Docker API` });
-    });
-    req.on("error", (e: NodeJS.ErrnoException) => resolve({ answers: false, error: e.code ?? e.message }));
-    req.on("timeout", () => {
-      req.destroy();
-      resolve({ answers: false, error: "timeout" });
-    });
-    req.end();
-  });
-}
 
 async function text(p: string): Promise<string> {
   try {
@@ -203,7 +174,7 @@ export async function inside(opts: InsideOptions = {}): Promise<InsideResult> {
 
   const sockets: InsideSocket[] = [];
   for (const [p, via] of cands) {
-    const r = await pingUnix(at(p), timeoutMs);
+    const r = await probeDockerApi({ socketPath: at(p) }, timeoutMs);
     const s: InsideSocket = { path: p, via, answers: r.answers };
     const rt = socketExposure(p);
     if (rt?.relation === "socket") s.runtime = rt.runtime;
@@ -225,10 +196,10 @@ export async function inside(opts: InsideOptions = {}): Promise<InsideResult> {
     try {
       const ep = parseDockerHost(value, false);
       if (ep.transport === "tcp" && ep.address) {
-        const r = await pingTcp(ep.address.host, ep.address.port, timeoutMs);
+        const r = await probeDockerApi({ host: ep.address.host, port: ep.address.port }, timeoutMs);
         tcp.push({ variable, value, answers: r.answers, ...(r.apiVersion ? { apiVersion: r.apiVersion } : {}), ...(r.error ? { error: r.error } : {}) });
       } else if (ep.transport === "unix" && ep.socketPath && !cands.has(ep.socketPath)) {
-        const r = await pingUnix(at(ep.socketPath), timeoutMs);
+        const r = await probeDockerApi({ socketPath: at(ep.socketPath) }, timeoutMs);
         sockets.push({ path: ep.socketPath, via: variable, answers: r.answers, ...(r.apiVersion ? { apiVersion: r.apiVersion } : {}), ...(r.error ? { error: r.error } : {}) });
       }
     } catch {

@@ -6,7 +6,7 @@
  * Results are cached per path: 200 containers binding the same socket cost one stat.
  */
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
-import { request } from "node:http";
+import { probeDockerApi } from "../engine/probe.js";
 import { join } from "node:path";
 import type { Mount, ResolvedHostPath, Workload } from "../model/workload.js";
 import { isUnder, normalizeHostPath, socketExposure } from "../model/hostpath.js";
@@ -36,22 +36,6 @@ type SockInfo = NonNullable<ResolvedHostPath["sockets"]>[number];
 
 /** Skip pseudo filesystems in walks: they hold no runtime sockets and can be huge. */
 const WALK_SKIP = new Set(["/proc", "/sys", "/dev"]);
-
-/** Does this socket answer the Docker API? One read-only `GET /_ping`, short timeout. */
-export function probeDockerApi(socketPath: string, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(typeof res.headers["api-version"] === "string");
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
-}
 
 export class HostPathResolver {
   private cache = new Map<string, Promise<ResolvedHostPath>>();
@@ -94,7 +78,7 @@ export class HostPathResolver {
     if (ex?.relation === "socket") return { ...base, runtime: ex.runtime };
     if (this.probe) {
       let pr = this.probes.get(path);
-      if (!pr) this.probes.set(path, (pr = probeDockerApi(path)));
+      if (!pr) this.probes.set(path, (pr = probeDockerApi({ socketPath: path }).then((r) => r.answers)));
       if (await pr) return { ...base, runtime: "docker" };
     }
     return undefined;

@@ -194,6 +194,17 @@ export function sshArgv(t: SshTarget, extra: string[] = []): string[] {
   return args;
 }
 
+/** A client certificate is used only with its key (the CLI drops a lone one). */
+function tlsSettings(verify: boolean, ca: string | undefined, cert: string | undefined, key: string | undefined): TlsSettings {
+  const tls: TlsSettings = { verify };
+  if (ca) tls.ca = ca;
+  if (cert && key) {
+    tls.cert = cert;
+    tls.key = key;
+  }
+  return tls;
+}
+
 /** Names of the default cert files under a directory. */
 export const CERT_FILES = { ca: "ca.pem", cert: "cert.pem", key: "key.pem" } as const;
 
@@ -218,16 +229,7 @@ export function defaultEndpoint(flags: EndpointFlags, env: Env, configDir: strin
       const p = join(certDir, file);
       return presentFiles.has(p) ? p : undefined;
     };
-    const tls: TlsSettings = { verify };
-    const ca = pick(flags.tlscacert, CERT_FILES.ca);
-    const cert = pick(flags.tlscert, CERT_FILES.cert);
-    const key = pick(flags.tlskey, CERT_FILES.key);
-    if (ca) tls.ca = ca;
-    if (cert && key) {
-      tls.cert = cert;
-      tls.key = key;
-    }
-    ep.tls = tls;
+    ep.tls = tlsSettings(verify, pick(flags.tlscacert, CERT_FILES.ca), pick(flags.tlscert, CERT_FILES.cert), pick(flags.tlskey, CERT_FILES.key));
   }
   return ep;
 }
@@ -265,16 +267,7 @@ export function contextEndpoint(entry: ContextEntry, env: Env, from: string): En
   if (env.DOCKER_API_VERSION) ep.apiVersion = env.DOCKER_API_VERSION;
   const byName = new Map(entry.tlsFiles.map((f) => [f.slice(f.lastIndexOf("/") + 1), f]));
   if ((byName.size > 0 || skip) && parsed.transport === "tcp") {
-    const tls: TlsSettings = { verify: !skip };
-    const ca = byName.get(CERT_FILES.ca);
-    const cert = byName.get(CERT_FILES.cert);
-    const key = byName.get(CERT_FILES.key);
-    if (ca) tls.ca = ca;
-    if (cert && key) {
-      tls.cert = cert;
-      tls.key = key;
-    }
-    ep.tls = tls;
+    ep.tls = tlsSettings(!skip, byName.get(CERT_FILES.ca), byName.get(CERT_FILES.cert), byName.get(CERT_FILES.key));
   }
   return ep;
 }

@@ -4,3 +4,4 @@ export * from "./errors.js";
 export * from "./transport.js";
 export * from "./client.js";
 export * from "./pool.js";
+export * from "./probe.js";
