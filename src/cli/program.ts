@@ -62,6 +62,46 @@ export function program(): Command {
       return setExit(await webhookCommand(opts));
     });
 
+  webhook
+    .command("install-manifests")
+    .description("print the Deployment, Service, policy ConfigMap and ValidatingWebhookConfiguration to install the webhook")
+    .requiredOption("--namespace <ns>", "namespace of the webhook (excluded from its own checks)", "sockwarden")
+    .requiredOption("--service <name>", "Service name the API server calls", "sockwarden")
+    .option("--image <ref>", "sockwarden container image")
+    .option("--ca-bundle <file>", "PEM CA of a serving certificate you provide (default: cert-manager issues and injects it)")
+    .option("-p, --policy <file>", "policy file to ship in the ConfigMap (validated first)")
+    .option("--timeout <seconds>", "webhook timeoutSeconds (1-30)")
+    .option("--replicas <n>", "webhook replicas")
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .action(async (opts) => {
+      const { installManifestsCommand } = await import("./k8s.js");
+      return setExit(installManifestsCommand(opts));
+    });
+
+  const k8s = p.command("k8s").description("Kubernetes: native admission policies and node audit manifests generated from sockwarden.yaml.");
+  k8s
+    .command("policy")
+    .description("generate a ValidatingAdmissionPolicy, Kyverno ClusterPolicy or Gatekeeper template enforcing the same rules")
+    .addOption(new Option("-f, --format <format>", "target").choices(["vap", "kyverno", "gatekeeper"]).makeOptionMandatory())
+    .option("-p, --policy <file>", "policy file (default: sockwarden.yaml in the working directory)")
+    .option("--exclude-namespace <ns>", "namespace left out of the policy (repeatable; default kube-system)", collect, [] as string[])
+    .option("--name <prefix>", "name prefix of the generated objects")
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .action(async (opts) => {
+      const { k8sPolicyCommand } = await import("./k8s.js");
+      return setExit(k8sPolicyCommand(opts));
+    });
+  k8s
+    .command("manifests")
+    .description("print the node-audit DaemonSet: `audit --from-disk` on every node, never handed the socket")
+    .option("--namespace <ns>", "namespace", "sockwarden")
+    .option("--image <ref>", "sockwarden container image")
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .action(async (opts) => {
+      const { nodeManifestsCommand } = await import("./k8s.js");
+      return setExit(nodeManifestsCommand(opts));
+    });
+
   return p;
 }
 
