@@ -62,6 +62,16 @@ for (const [label, cli] of [["docker 28", NEW_DOCKER_CLI], ["docker 20.10", OLD_
       assert.equal(r.stdout, "from stdin\ndone\n");
     });
 
+    test("exec -t through a pseudo-terminal (raw stream, no multiplexing)", async () => {
+      await ok(["run", "-d", "--name", `tty-${tag}`, "mini:latest", "sleep", "300"]);
+      // `script` gives the CLI a real pty. The command line is constant (no user data in it).
+      const cmd = `${cli} -H ${proxy.address} exec -t tty-${tag} sh -c 'test -t 1 && echo is-a-tty'`;
+      const r = await run("/usr/bin/script", ["-qec", cmd, "/dev/null"], { env: d.env, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /is-a-tty/);
+      await ok(["rm", "-f", `tty-${tag}`]);
+    });
+
     test("logs -f follows a running container to its end", async () => {
       await ok(["run", "-d", "--name", `lg-${tag}`, "mini:latest", "sh", "-c", "echo first; sleep 1; echo second"]);
       const r = await ok(["logs", "-f", `lg-${tag}`]);

@@ -143,6 +143,17 @@ test("allow.hostPaths lets an allowed bind through; a broken proxy section stops
   await assert.rejects(startProxy({ listen: "tcp://0.0.0.0:0", upstream: d.host, policy: defaultPolicy() }), /requires TLS with client certificates/);
 });
 
+test("unix listener: socket mode and group as configured", async () => {
+  const { statSync } = await import("node:fs");
+  const p = await proxyWith("perm", {}, { socketMode: 0o660, socketGroup: 65534 });
+  const st = statSync(sockOf(p));
+  assert.equal(st.mode & 0o777, 0o660);
+  assert.equal(st.gid, 65534);
+  assert.ok(st.isSocket());
+  // a second proxy on the same path refuses to start instead of stealing the socket
+  await assert.rejects(startProxy({ listen: p.address, upstream: d.host, policy: defaultPolicy() }), /in use/);
+});
+
 test("mutual TLS on TCP: the docker CLI with a client certificate works, without one it is refused", async () => {
   const o = (args: string[]) => execFileSync("openssl", args, { cwd: work, stdio: "pipe" });
   o(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=swtest-ca"]);
