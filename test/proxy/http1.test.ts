@@ -157,3 +157,9 @@ test("response heads: framing the proxy relies on to find the end of a response"
   const raw = parseResponseHead(b("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n"), "POST");
   assert.ok(raw.kind === "head" && raw.head.framing.kind === "close"); // legacy hijack: no length, no chunks
 });
+
+test("a large X-Registry-Config header (many registries) fits: the limit is Go's 1 MiB, not Node's 16 KiB", () => {
+  const big = "x".repeat(200 * 1024);
+  const r = ok(`POST /build HTTP/1.1\r\nHost: d\r\nX-Registry-Config: ${big}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+  assert.equal(r.head.headers.find(([n]) => n === "X-Registry-Config")?.[1].length, 200 * 1024);
+});
