@@ -15,7 +15,7 @@ import { summarize } from "../report/summary.js";
 import { TOOL } from "../version.js";
 import { EngineClient, EngineError, mapLimit, resolveEndpoint, type Endpoint, type EndpointFlags, type Env } from "../engine/index.js";
 import { workloadFromInspect, type InspectLike } from "./inspect.js";
-import { HostPathResolver, localVolumeHostPath, resolveJoins, resolveMounts, type VolumeInfo } from "./resolve.js";
+import { HostPathResolver, resolveJoins, resolveMounts, volumeBind, type VolumeInfo } from "./resolve.js";
 import { collectHostFacts } from "./host.js";
 import { diskImageDigests, diskVolume, readDiskState } from "./fromdisk.js";
 import { readOciBundles, workloadFromOci, type OciBundle } from "./oci.js";
@@ -202,17 +202,9 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       await mapLimit(ociWorkloads, 32, (w) => resolveMounts(w, { Id: w.source.container!.id }, { resolver, volume, containers }));
       workloads.push(...ociWorkloads);
     } else {
+      // Remote: no host to stat, but named volumes' driver options still tell what they bind.
       await mapLimit(workloads, 16, async (w) => {
-        // Remote: no host to stat, but named volumes' driver options still tell what they bind.
-        for (const m of w.mounts) {
-          if (m.type !== "volume" || !m.source) continue;
-          const v = await volume(m.source);
-          const hp = v && localVolumeHostPath(v);
-          if (hp) {
-            m.hostPath = hp;
-            m.via = `named volume \`${m.source}\` (driver options ${Object.entries(v!.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${k}=${x}`).join(",")})`;
-          }
-        }
+        for (const m of w.mounts) await volumeBind(m, volume);
       });
     }
     resolveJoins(workloads, containers);

@@ -195,21 +195,23 @@ export async function resolveMounts(w: Workload, c: InspectLike, ctx: ResolveCon
   await Promise.all(
     w.mounts.map(async (m) => {
       if (m.target && origins.has(m.target)) m.via = `VolumesFrom ${origins.get(m.target)}`;
-      if (m.type === "volume" && m.source) {
-        const v = await ctx.volume(m.source).catch(() => undefined);
-        if (v) {
-          m.driver = v.driver;
-          const hp = localVolumeHostPath(v);
-          if (hp) {
-            m.hostPath = hp;
-            const opts = Object.entries(v.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${k}=${x}`).join(",");
-            m.via = appendVia(m.via, `named volume \`${m.source}\` (driver options ${opts})`);
-          }
-        }
-      }
+      await volumeBind(m, ctx.volume);
       if (m.hostPath && m.hostPath.startsWith("/")) await resolveOne(m, ctx.resolver);
     }),
   );
+}
+
+/** A named volume whose driver options bind a host path: set `hostPath` and say so in `via`. */
+export async function volumeBind(m: Mount, volume: (name: string) => Promise<VolumeInfo | undefined>): Promise<void> {
+  if (m.type !== "volume" || !m.source) return;
+  const v = await volume(m.source).catch(() => undefined);
+  if (!v) return;
+  m.driver = v.driver;
+  const hp = localVolumeHostPath(v);
+  if (!hp) return;
+  m.hostPath = hp;
+  const opts = Object.entries(v.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${k}=${x}`).join(",");
+  m.via = appendVia(m.via, `named volume \`${m.source}\` (driver options ${opts})`);
 }
 
 function appendVia(via: string | undefined, more: string): string {

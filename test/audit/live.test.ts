@@ -185,3 +185,20 @@ test("inside (Node) in a busybox container: asks the socket /_ping and /version,
   assert.ok(c.capabilities.includes("SYS_ADMIN"));
   assert.equal(c.verdict, "one-step-away");
 });
+
+test("a remote daemon (ssh://, here through the real `docker system dial-stdio`): no host to stat, names and volume options still judged", async () => {
+  const fake = join(work, "ssh");
+  // Stands in for the system ssh only; the daemon side is the real dial-stdio of the docker CLI.
+  writeFileSync(fake, `#!/bin/sh\nexec /usr/local/bin/docker -H "${d.host}" system dial-stdio\n`);
+  chmodSync(fake, 0o755);
+  const r = await auditDetailed({ flags: { host: "ssh://ops@remote-host" }, env: {}, all: true, policy: defaultPolicy(), sshCommand: fake, events: false });
+  assert.equal(r.endpoint?.transport, "ssh");
+  assert.equal(r.hosts.length, 0, "no local host facts for a remote daemon");
+  assert.equal(r.report.summary.containersAudited, 8);
+  const vol = r.workloads.find((w) => w.source.container?.name === "l-vol")!.mounts.find((m) => m.target === "/v")!;
+  assert.equal(vol.hostPath, d.dir);
+  assert.equal(vol.resolved, undefined);
+  assert.match(vol.via ?? "", /named volume `dirvol` \(driver options device=.*,o=bind,type=none\)/);
+  const sock = r.report.findings.find((f) => f.object === "container:l-sock" && f.concern === "socket-mount");
+  assert.equal(sock?.severity, "critical");
+});
