@@ -6,6 +6,7 @@
  */
 import { emptyWorkload, envVar, type Mount, type NamespaceName, type NamespaceSetting, type Workload } from "../model/workload.js";
 import { located } from "../model/location.js";
+import { socketExposure } from "../model/hostpath.js";
 import { HttpError } from "./http1.js";
 import {
   CONFIG_FIELDS,
@@ -43,6 +44,8 @@ export interface Resolver {
   volume(name: string): Promise<VolumeInfo | undefined>;
   /** Resolve symlinks of a host path on the daemon's host (identity when unknown). */
   realHostPath?(path: string): Promise<string>;
+  /** Is this host path the daemon's own socket (same device and inode), under whatever name? */
+  isDaemonSocket?(path: string): Promise<boolean>;
 }
 
 /** Build ContainerInfo from `GET /containers/{id}/json` (decoded with the same Go schema). */
@@ -197,6 +200,16 @@ async function applyHostConfig(w: Workload, hc: GoStruct, ctx: BuildContext, dep
           m.via = `${m.via ? m.via + "; " : ""}${m.hostPath} resolves to ${real} on the host`;
           m.hostPath = real;
         }
+      }
+    }
+  }
+  if (r.isDaemonSocket) {
+    for (const m of w.mounts) {
+      // The daemon's socket under a name no list knows (a hard link, a renamed copy): say what
+      // it is in the terms the rules read, and keep the real path in `via`.
+      if (m.hostPath && m.hostPath.startsWith("/") && !socketExposure(m.hostPath) && (await r.isDaemonSocket(m.hostPath))) {
+        m.via = `${m.via ? m.via + "; " : ""}${m.hostPath} is the Docker daemon's own socket (same inode as the proxy's upstream)`;
+        m.hostPath = "/run/docker.sock";
       }
     }
   }

@@ -4,7 +4,7 @@
  */
 import net from "node:net";
 import http from "node:http";
-import { realpath } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { HttpError } from "./http1.js";
 import { containerInfoFromInspect, type ContainerInfo, type Resolver, type VolumeInfo } from "./toWorkload.js";
 
@@ -104,7 +104,16 @@ export function daemonResolver(a: Address, opts: { resolveSymlinks: boolean }): 
       return { containerId: j.ContainerID ?? "", privileged: j.ProcessConfig?.privileged === true, user: j.ProcessConfig?.user ?? "" };
     },
   } as Resolver & { exec(id: string): Promise<ExecInfo | undefined>; inspectRaw(ref: string): Promise<unknown> };
-  if (opts.resolveSymlinks) r.realHostPath = realHostPath;
+  if (opts.resolveSymlinks) {
+    r.realHostPath = realHostPath;
+    if (a.kind === "unix") {
+      const daemon = stat(a.path).catch(() => undefined);
+      r.isDaemonSocket = async (p: string) => {
+        const [x, y] = await Promise.all([stat(p).catch(() => undefined), daemon]);
+        return !!x && !!y && x.isSocket() && x.dev === y.dev && x.ino === y.ino;
+      };
+    }
+  }
   return r;
 }
 

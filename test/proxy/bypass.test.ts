@@ -6,7 +6,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, symlinkSync, rmSync } from "node:fs";
+import { mkdtempSync, symlinkSync, linkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { startDockerd, type Dockerd } from "../harness/dockerd.js";
@@ -34,6 +34,7 @@ before(async () => {
   links = mkdtempSync(join(tmpdir(), "swp-links-"));
   symlinkSync("/", join(links, "root"));
   symlinkSync(d.socket, join(links, "innocent"));
+  linkSync(d.socket, join(links, "api")); // a hard link: same inode, a name no list knows
   const policy = { ...defaultPolicy(), allow: { hostPaths: [links], capabilities: [], images: [] } };
   psock = join(d.dir, "p.sock");
   proxy = await startProxy({ listen: "unix://" + psock, upstream: d.host, policy, auditLog: log });
@@ -312,6 +313,13 @@ const CASES: Case[] = [
     name: "the daemon socket under another name",
     why: "a symlink called `innocent` in an allow-listed directory resolves to docker.sock",
     bytes: () => CREATE(JSON.stringify({ Image: "mini:latest", HostConfig: { Binds: [`${links}/innocent:/s`] } })),
+    status: 403,
+    concern: "socket-mount",
+  },
+  {
+    name: "the daemon socket hard-linked under a neutral name",
+    why: "no name list knows `api`; the inode is the daemon's socket",
+    bytes: () => CREATE(JSON.stringify({ Image: "mini:latest", HostConfig: { Binds: [`${links}/api:/x`] } })),
     status: 403,
     concern: "socket-mount",
   },
