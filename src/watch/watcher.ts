@@ -66,8 +66,20 @@ interface EmitContext {
   remember?: boolean;
 }
 
-/** Host-path resolutions are cached this long (a socket may appear or go; a cold walk of `/` costs 0.1–2 s). */
+/** Host-path resolutions are refreshed this often (a socket may appear or go). */
 const RESOLVER_TTL_MS = 30_000;
+/** Resolved before the first judgment: the mounts escapes use most, so the first `-v /:/host`
+ *  does not wait for a cold walk of `/` (0.1 s idle, seconds during a create storm). */
+const WARM_PATHS = ["/", "/run", "/var/run", "/var/lib/docker"];
+
+/** Remembers which paths were asked for, so a fresh resolver can be warmed with them. */
+class TrackingResolver extends HostPathResolver {
+  readonly paths = new Set<string>();
+  override resolve(path: string) {
+    if (this.paths.size < 10_000) this.paths.add(path);
+    return super.resolve(path);
+  }
+}
 const DORMANT = new Set(["created", "exited", "dead"]);
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -113,7 +125,7 @@ export class Watcher {
   private hostLabel: string | undefined;
   private cgroupV1 = false;
   private knownSockets: KnownSocket[] = [];
-  private resolver: { r: HostPathResolver; at: number } | undefined;
+  private resolver: { r: TrackingResolver; at: number; renewing?: boolean } | undefined;
 
   constructor(private readonly cfg: WatcherConfig) {
     this.client = new EngineClient(cfg.endpoint, { timeoutMs: cfg.requestTimeoutMs, maxSockets: cfg.concurrency + 2 });
@@ -164,6 +176,7 @@ export class Watcher {
    *  a restarted watcher replays what happened while it was down), else now. */
   async initialSince(): Promise<void> {
     const now = await this.daemonNowNano();
+    this.mapContext(); // start warming the host-path resolver (local daemons)
     if (this.st.lastEventTimeNano) this.lastTimeNano = BigInt(this.st.lastEventTimeNano);
     else {
       this.lastTimeNano = now;
@@ -386,10 +399,28 @@ export class Watcher {
     const ctx: ContainerMapContext = { lookups: this.lookups, cgroupV1: this.cgroupV1 };
     if (this.hostLabel) ctx.host = this.hostLabel;
     if (this.cfg.endpoint.transport === "unix") {
-      if (!this.resolver || Date.now() - this.resolver.at > RESOLVER_TTL_MS) this.resolver = { r: new HostPathResolver({ known: [...this.knownSockets] }), at: Date.now() };
-      ctx.resolver = this.resolver.r;
+      this.resolver ??= { r: this.newResolver(WARM_PATHS), at: Date.now() };
+      const cur = this.resolver;
+      if (Date.now() - cur.at > RESOLVER_TTL_MS && !cur.renewing) {
+        // Stale-while-revalidate: keep judging with the current one while a fresh one resolves
+        // the same paths, then swap; a judgment never waits for a cold directory walk.
+        cur.renewing = true;
+        const next = this.newResolver([...cur.r.paths]);
+        this.track(
+          Promise.all([...cur.r.paths].map((p) => next.resolve(p).catch(() => undefined))).then(() => {
+            this.resolver = { r: next, at: Date.now() };
+          }),
+        );
+      }
+      ctx.resolver = cur.r;
     }
     return ctx;
+  }
+
+  private newResolver(warm: string[]): TrackingResolver {
+    const r = new TrackingResolver({ known: [...this.knownSockets] });
+    for (const p of warm) void r.resolve(p).catch(() => undefined);
+    return r;
   }
 
   private async getOrUndefined<T>(path: string, query?: Record<string, string>): Promise<T | undefined> {
