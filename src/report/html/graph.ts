@@ -6,8 +6,10 @@
  * with a loopback listener, docker group membership, TCP without TLS) and carrying the severity.
  *
  * Findings carry no structured "access path" field, so the path is read from the rule id and the
- * wording of the rule's message (`accessPath`). The audit integration test renders a real audit
- * and checks these labels, so a change of wording in a rule shows up there, not in a user's report.
+ * wording of the rule's message (`accessPath`). test/report/html.test.ts checks each label against
+ * messages written in the rules' templates, and the browser test draws a real audit (bind of the
+ * socket, dormant holder); a rule whose wording changes should update `accessPath` with it. An
+ * optional structured access-path field on Finding would remove this coupling.
  *
  * Readability for large hosts: containers without findings are one node; when there are many
  * containers, those with the same image, the same access paths, severity and dormancy are one
