@@ -4,7 +4,7 @@
  * meaning and decision of each rule once at the end.
  *
  * Report strings are attacker-controlled and Markdown renders inline HTML (GitHub, GitLab): `<`,
- * `>` and `&` become entities, every other Markdown punctuation character is backslash-escaped,
+ * `>` and `&` become entities, the characters that open inline markup are backslash-escaped,
  * `|` cannot end a table cell, line breaks cannot end a row.
  */
 import type { Report } from "../model/report.js";
@@ -20,7 +20,9 @@ export function mdEscape(s: unknown): string {
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`);
+    // Only what can open inline markup here (cells and list items never start a line, so `#`, `-`,
+    // `+`, `.` need nothing); `(` after an escaped `]` cannot make a link. Keeps pasted text readable.
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`);
 }
 
 const SEV_DESC = [...SEVERITIES].reverse() as Severity[];

@@ -17,6 +17,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, createConnection } from "node:net";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { startDockerd, type Dockerd } from "../harness/dockerd.js";
 import { auditFleet } from "../../src/fleet/index.js";
 import { defaultPolicy } from "../../src/policy/types.js";
@@ -56,7 +57,7 @@ function canConnect(p: number): Promise<boolean> {
 before(async () => {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: apt-get install -y openssh-server (scripts/pretest.mjs installs it)`);
   d = await startDockerd();
-  dir = mkdtempSync("/tmp/swssh-");
+  dir = mkdtempSync(join(tmpdir(), "swssh-"));
   chmodSync(dir, 0o700);
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_ed25519")]);
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id_ed25519")]);
