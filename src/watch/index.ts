@@ -240,6 +240,7 @@ export async function startWatch(opts: WatchOptions = {}): Promise<WatchHandle> 
   after.push(() => following.catch(() => undefined));
   await Promise.race([open, done]);
   await w.sweep("start");
+  await w.warm(10_000);
   if (every) {
     const t = setInterval(() => void w.sweep("interval"), every);
     cleanup.push(() => clearInterval(t));

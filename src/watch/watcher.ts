@@ -417,10 +417,17 @@ export class Watcher {
     return ctx;
   }
 
+  private warming: Promise<unknown> = Promise.resolve();
+
   private newResolver(warm: string[]): TrackingResolver {
     const r = new TrackingResolver({ known: [...this.knownSockets] });
-    for (const p of warm) void r.resolve(p).catch(() => undefined);
+    this.warming = Promise.all(warm.map((p) => r.resolve(p).catch(() => undefined)));
     return r;
+  }
+
+  /** Wait (at most `ms`) for the resolver's first warm-up, so start-up returns ready. */
+  async warm(ms: number): Promise<void> {
+    await Promise.race([this.warming, sleep(ms, this.abort.signal)]);
   }
 
   private async getOrUndefined<T>(path: string, query?: Record<string, string>): Promise<T | undefined> {
