@@ -141,7 +141,7 @@ export async function inside(opts: InsideOptions = {}): Promise<InsideResult> {
   if (/ \/ \S* \S*.* - overlay /.test(mi)) hints.push("the root filesystem is an overlay");
 
   const status = await text(at("/proc/self/status"));
-  const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, "m").exec(status)?.[1] ?? "";
+  const field = (k: string) => new RegExp(`^${k}:[ \\t]*(.*)$`, "m").exec(status)?.[1] ?? "";
   const uid = Number(field("Uid").split(/\s+/)[1] ?? process.getuid?.() ?? -1);
   const gids = [...new Set([Number(field("Gid").split(/\s+/)[1] ?? -1), ...field("Groups").split(/\s+/).filter(Boolean).map(Number)])];
   const capabilities = decodeCaps(field("CapEff") || "0");

@@ -15,7 +15,7 @@ export function program(): Command {
   p.command("scan")
     .description("Scan a repository (or one file) for runtime-socket exposure: compose, Kubernetes, CI configs, scripts, IaC, daemon config.")
     .argument("[path]", "directory or file to scan", ".")
-    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif", "markdown"]).default("text"))
     .option("-o, --output <file>", "write the report to a file instead of stdout")
     .addOption(new Option("--fail-on <severity>", "exit 1 when a finding at or above this severity is denied by policy").choices([...SEVERITIES]).default("high"))
     .option("-p, --policy <file>", "policy file (default: sockwarden.yaml at the scan root or above, up to the git top)")
@@ -28,6 +28,49 @@ export function program(): Command {
     .action(async (path: string, opts) => {
       const { scanCommand } = await import("./scan.js");
       return setExit(await scanCommand(path, opts));
+    });
+
+  p.command("audit")
+    .description("Audit a live host (or many): socket files and who can open them, daemon flags and listeners, every container, recent events, persistence signs.")
+    .option("-H, --host <endpoint>", "daemon endpoint (unix://, tcp://, ssh://); repeat for a fleet", collect, [] as string[])
+    .option("-c, --context <name>", "docker context; repeat for a fleet", collect, [] as string[])
+    .option("--all-contexts", "audit every context in the context store")
+    .option("--hosts-file <file>", "one endpoint per line (# comments allowed)")
+    .option("--concurrency <n>", "hosts (fleet) or inspects (one host) at the same time")
+    .option("-a, --all", "created and exited containers too (dormant: lower urgency, never dropped)")
+    .option("--from-disk <dir>", "no socket: read the daemon's own state (e.g. /var/lib/docker) and containerd task bundles")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif", "html", "markdown"]).default("text"))
+    .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .addOption(new Option("--fail-on <severity>", "exit 1 when a finding at or above this severity is denied by policy").choices([...SEVERITIES]).default("high"))
+    .option("-p, --policy <file>", "policy file (default: sockwarden.yaml in the working directory)")
+    .option("--since <when>", "events from (duration like 1h, RFC 3339 time or unix seconds; default 1h ago)")
+    .option("--until <when>", "events until (default now)")
+    .option("--no-events", "do not read recent events")
+    .option("--no-host-facts", "do not read host facts (sockets, daemon flags, listeners, persistence) even when the daemon is local")
+    .option("--timeout <ms>", "per-request timeout in milliseconds")
+    .option("--interval <duration>", "repeat the audit every DURATION until stopped (one report per run; JSON as one line)")
+    .option("--exit-zero", "always exit 0 when the audit ran (report only)")
+    .option("--tls", "use TLS")
+    .option("--tlsverify", "use TLS and verify the daemon")
+    .option("--tlscacert <file>", "CA certificate")
+    .option("--tlscert <file>", "client certificate")
+    .option("--tlskey <file>", "client key")
+    .option("--config <dir>", "docker client config directory (default ~/.docker or $DOCKER_CONFIG)")
+    .option("--color", "force colours")
+    .option("--no-color", "no colours")
+    .action(async (opts) => {
+      const { auditCommand } = await import("./audit.js");
+      return setExit(await auditCommand(opts));
+    });
+
+  p.command("inside")
+    .description("Run inside a container: can this container reach a runtime API (and so control the host)?")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--print-sh", "print the same check as a POSIX sh script, for images without Node")
+    .option("--timeout <ms>", "per-probe timeout in milliseconds")
+    .action(async (opts) => {
+      const { insideCommand } = await import("./audit.js");
+      return setExit(await insideCommand(opts));
     });
 
   p.command("rules")

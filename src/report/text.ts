@@ -55,7 +55,7 @@ export function renderText(report: Report, opts: TextOptions): string {
   const errors = report.errors.filter((e) => e.kind !== "notice");
   const notices = report.errors.filter((e) => e.kind === "notice");
   if (errors.length > 0) {
-    out.push(c.bold("Errors (these files were not fully scanned):"));
+    out.push(c.bold(report.kind === "scan" ? "Errors (these files were not fully scanned):" : "Errors (these hosts or parts were not audited):"));
     for (const e of errors) out.push(`  ${errorWhere(e)}  ${c.red(e.message)}`);
     out.push("");
   }
