@@ -73,6 +73,21 @@ export function program(): Command {
       return setExit(await insideCommand(opts));
     });
 
+  p.command("watch")
+    .description("Follow the daemon's events: judge every container at create (even one that lives a second), alert, export metrics.")
+    .option("-H, --host <endpoint>", "daemon endpoint (default: resolved like the docker CLI)")
+    .option("-c, --context <name>", "docker context")
+    .option("-p, --policy <file>", "policy file (default: sockwarden.yaml in the working directory)")
+    .option("--sink <spec>", "where alerts go: stdout, file=PATH (reopened on SIGHUP), webhook=URL (repeatable)", collect, [] as string[])
+    .option("--metrics <addr:port>", "serve Prometheus metrics on /metrics")
+    .option("--interval <duration>", "full audit every DURATION (e.g. 10m), besides the event stream")
+    .option("--state <file>", "state file (first-seen images and findings), default under $XDG_STATE_HOME/sockwarden/")
+    .option("--once", "one full audit plus the events since the last run, then exit (cron style)")
+    .action(async (opts) => {
+      const { watchCommand } = await import("./watch.js");
+      return setExit(await watchCommand(opts));
+    });
+
   p.command("rules")
     .description("List the rule catalog: id, concern, severity, what it means and what to do.")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
@@ -148,6 +163,10 @@ export function program(): Command {
   return p;
 }
 
+/** Errors whose message is for the user (a bad flag, policy, endpoint or daemon): printed
+ *  plainly with exit 2. Anything else is a bug and gets its stack. */
+const USER_ERRORS = new Set(["PolicyError", "WalkRootError", "EngineError", "EndpointError", "FleetInputError", "WatchOptionError", "SinkSpecError", "ManifestOptionError", "ReportFileError"]);
+
 let exitCode: number = EXIT.OK;
 function setExit(code: number): void {
   exitCode = code;
@@ -169,7 +188,7 @@ export async function run(argv: string[]): Promise<number> {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.OK;
       return EXIT.USAGE;
     }
-    if (e instanceof UsageError || (e as Error).name === "PolicyError" || (e as Error).name === "WalkRootError") {
+    if (e instanceof UsageError || USER_ERRORS.has((e as Error).name) || USER_ERRORS.has((e as Error).constructor?.name)) {
       process.stderr.write(`sockwarden: ${(e as Error).message}\n`);
       return EXIT.USAGE;
     }
