@@ -88,6 +88,25 @@ export function program(): Command {
       return setExit(await watchCommand(opts));
     });
 
+  p.command("proxy")
+    .description("A policy-enforcing Docker API proxy for the few clients that must keep access: body-aware, unbypassable, logged.")
+    .option("--listen <addr>", "unix:///run/sockwarden/docker.sock or tcp://127.0.0.1:2375 (non-loopback TCP needs mutual TLS)")
+    .option("--upstream <addr>", "the daemon (default unix:///var/run/docker.sock)")
+    .option("--preset <name>", "guarded, readonly, traefik, homepage, dozzle, watchtower, cadvisor, datadog, portainer-readonly, testcontainers, jenkins, …")
+    .option("-p, --policy <file>", "policy file; its proxy: section configures the proxy (flags win)")
+    .option("--socket-mode <octal>", "mode of the listening unix socket (default 660)")
+    .option("--socket-group <group>", "group of the listening unix socket (name or gid)")
+    .option("--tls-cert <file>", "server certificate (TCP)")
+    .option("--tls-key <file>", "server key")
+    .option("--tls-ca <file>", "CA that client certificates must chain to")
+    .option("--allow-bare-lf", "accept bare-LF request lines (Jenkins docker-plugin); loosens framing checks for this listener")
+    .option("--audit-log <file>", "one JSON line per request (never credentials or env values)")
+    .option("--metrics <addr:port>", "serve Prometheus metrics on a separate listener")
+    .action(async (opts) => {
+      const { proxyCommand } = await import("./proxy.js");
+      return setExit(await proxyCommand(opts));
+    });
+
   p.command("rules")
     .description("List the rule catalog: id, concern, severity, what it means and what to do.")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
