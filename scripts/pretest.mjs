@@ -10,6 +10,9 @@ if (!has("dockerd") || !existsSync("/usr/bin/docker")) need.push("docker.io");
 if (!existsSync("/bin/busybox")) need.push("busybox-static");
 if (!has("setpriv")) need.push("util-linux");
 if (!has("sshd") && !existsSync("/usr/sbin/sshd")) need.push("openssh-server", "openssh-client");
+if (!has("openssl")) need.push("openssl");
+// The HTML report test drives Debian's chromium through playwright-core (no browser download).
+if (!existsSync("/usr/bin/chromium")) need.push("chromium");
 
 if (need.length > 0) {
   if (process.getuid?.() !== 0) {
