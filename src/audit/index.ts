@@ -20,6 +20,7 @@ import { collectHostFacts } from "./host.js";
 import { diskImageDigests, diskVolume, readDiskState } from "./fromdisk.js";
 import { readOciBundles, workloadFromOci, type OciBundle } from "./oci.js";
 import { stat } from "node:fs/promises";
+import { join } from "node:path";
 
 export interface AuditOptions {
   /** `-H`, `--context`, `--tls*`, `--config`: resolved like the docker CLI. */
@@ -93,10 +94,18 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       // A Docker data root, containerd's task directories (OCI bundles), or both.
       let st: Awaited<ReturnType<typeof readDiskState>> | undefined;
       let dockerErr: Error | undefined;
-      try {
-        st = await readDiskState(opts.fromDisk);
-      } catch (e) {
-        dockerErr = e as Error;
+      // The directory is a Docker data root, or a host's / mounted somewhere (the node DaemonSet
+      // mounts state under /host): then Docker's root is <dir>/var/lib/docker.
+      let dockerRoot = opts.fromDisk;
+      for (const candidate of [opts.fromDisk, join(opts.fromDisk, "var/lib/docker")]) {
+        try {
+          st = await readDiskState(candidate);
+          dockerRoot = candidate;
+          dockerErr = undefined;
+          break;
+        } catch (e) {
+          dockerErr ??= e as Error;
+        }
       }
       const oci = await readOciBundles(opts.fromDisk);
       if (!st && oci.bundles.length === 0) throw dockerErr ?? new Error(`--from-disk ${opts.fromDisk}: no Docker containers and no containerd task bundles found`);
@@ -104,9 +113,8 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       containers = st ? (opts.all ? st.containers : st.containers.filter((c) => c.State?.Status === "running")) : [];
       const known = new Set((st?.containers ?? []).map((c) => c.Id));
       ociBundles = oci.bundles.filter((b) => !known.has(b.id));
-      const root = opts.fromDisk;
-      volume = (name) => diskVolume(root, name);
-      digests = await diskImageDigests(root);
+      volume = (name) => diskVolume(dockerRoot, name);
+      digests = await diskImageDigests(dockerRoot);
       cgroupV1 = await isCgroupV1();
     } else {
       endpoint = resolveEndpoint({ flags: opts.flags, env: opts.env });

@@ -218,7 +218,9 @@ export function nodeAuditManifests(opts: NodeAuditOptions = {}): string {
               {
                 name: "audit",
                 image,
-                args: ["audit", "--from-disk", "/host/var/lib/docker", "--format", "json"],
+                // --interval keeps the agent running (one JSON line per audit for the log pipeline);
+                // a one-shot audit would exit and the DaemonSet would restart it in a loop.
+                args: ["audit", "--from-disk", "/host", "--format", "json", "--interval", "1h"],
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ["ALL"] } },
                 resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
                 volumeMounts: vols.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: true })),

@@ -4,7 +4,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,6 +92,18 @@ test("--from-disk on containerd's task bundles (OCI config.json): running contai
   assert.equal(byId(api, "socket-mount").length, 3);
   assert.deepEqual(byId(oci, "socket-mount"), byId(api, "socket-mount"));
   assert.deepEqual(byId(oci, "host-namespace"), byId(api, "host-namespace"));
+});
+
+test("--from-disk on a host root mounted elsewhere (the node DaemonSet's /host) finds <dir>/var/lib/docker", async () => {
+  const hostRoot = join(work, "hostroot");
+  mkdirSync(join(hostRoot, "var", "lib"), { recursive: true });
+  symlinkSync(join(d.dir, "data"), join(hostRoot, "var", "lib", "docker"));
+  const [direct, viaRoot] = await Promise.all([
+    auditDetailed({ fromDisk: join(d.dir, "data"), all: true, policy: defaultPolicy(), probeListeners: false }),
+    auditDetailed({ fromDisk: hostRoot, all: true, policy: defaultPolicy(), probeListeners: false }),
+  ]);
+  assert.equal(viaRoot.report.summary.containersAudited, 8);
+  assert.deepEqual(containerFindings(viaRoot.report), containerFindings(direct.report));
 });
 
 test("--from-disk on a directory that is not a Docker data root is a clear error", async () => {
