@@ -129,7 +129,7 @@ test("deploy/node-audit.yaml is what nodeAuditManifests() generates, valid, read
   const ds = docs.find((d) => d.kind === "DaemonSet")!;
   const pod = ds.spec.template.spec;
   const c = pod.containers[0];
-  assert.deepEqual(c.args, ["audit", "--from-disk", "/host/var/lib/docker", "--format", "json"]);
+  assert.deepEqual(c.args, ["audit", "--from-disk", "/host", "--format", "json", "--interval", "1h"]);
   assert.ok(c.volumeMounts.length >= 2);
   for (const m of c.volumeMounts) assert.equal(m.readOnly, true, m.mountPath);
   assert.ok(pod.volumes.some((v: Obj) => v.hostPath?.path === "/var/lib/docker/containers"));
