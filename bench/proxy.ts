@@ -168,7 +168,9 @@ async function main(): Promise<void> {
       await new Promise((res) => setTimeout(res, 200));
     }
     const swSock = join(work, "sw.sock");
-    sw = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "proxy-child.ts"), `unix://${swSock}`, d.host], { stdio: ["ignore", "pipe", "pipe"] });
+    // BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/some/dir" profiles the proxy process.
+    const extra = (process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    sw = spawn(process.execPath, [...extra, "--import", "tsx", join(import.meta.dirname, "proxy-child.ts"), `unix://${swSock}`, d.host], { stdio: ["ignore", "pipe", "pipe"] });
     await waitLine(sw, /ready \S+/, "sockwarden proxy");
     const hapSock = join(work, "hap.sock");
     const cfg = join(work, "haproxy.cfg");

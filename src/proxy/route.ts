@@ -286,6 +286,25 @@ export interface RouteMatch {
 /** Match a decoded canonical path. Returns undefined for unknown routes; refuses a path that
  *  two routes of different meaning would both take (the daemon's pick would depend on order). */
 export function matchRoute(method: string, path: string): RouteMatch | undefined {
+  // The match is a pure function of (method, path): remember recent answers so that the hot
+  // paths (ping, list, a container's logs) do not run ~150 regexes per request. Bounded: when
+  // full the memo is dropped and refilled. Refusals (ambiguous paths) are not memoized.
+  const key = method + " " + path;
+  const known = MEMO.get(key);
+  if (known !== undefined) return known === NO_ROUTE ? undefined : known;
+  const m = matchRouteUncached(method, path);
+  if (key.length > MEMO_KEY_MAX) return m; // long paths would make the memo's memory unbounded
+  if (MEMO.size >= MEMO_MAX) MEMO.clear();
+  MEMO.set(key, m ?? NO_ROUTE);
+  return m;
+}
+
+const MEMO_MAX = 4096;
+const MEMO_KEY_MAX = 256;
+const NO_ROUTE = Symbol("no route");
+const MEMO = new Map<string, RouteMatch | typeof NO_ROUTE>();
+
+function matchRouteUncached(method: string, path: string): RouteMatch | undefined {
   const hits: RouteMatch[] = [];
   for (const c of COMPILED) {
     if (c.def.method !== method) continue;
@@ -293,7 +312,8 @@ export function matchRoute(method: string, path: string): RouteMatch | undefined
     if (!m) continue;
     const params: Record<string, string> = {};
     c.params.forEach((p, i) => (params[p] = m[i + 1]!));
-    hits.push({ def: c.def, params });
+    // Frozen: a memoized match is shared by every request with the same path.
+    hits.push(Object.freeze({ def: c.def, params: Object.freeze(params) }));
   }
   if (hits.length === 0) return undefined;
   if (hits.length > 1) {

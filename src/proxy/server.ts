@@ -221,14 +221,16 @@ class Connection {
     if (def.streamBody && head.framing.kind !== "none") stream = true;
     else if (head.framing.kind !== "none") body = await this.readBody(head);
 
-    const resolver = daemonResolver(this.cfg.upstream, { resolveSymlinks: this.cfg.resolveSymlinks });
+    // Made on first use: most requests (ping, lists, logs) never look anything up.
+    let resolver0: ReturnType<typeof daemonResolver> | undefined;
+    const getResolver = () => (resolver0 ??= daemonResolver(this.cfg.upstream, { resolveSymlinks: this.cfg.resolveSymlinks }));
     const judge = (ws: Workload[]) => {
       const d = decide(ws, this.cfg.policy);
       if (!d.allow) throw this.deny(d.denial!);
       if (d.warnings.length) audit.reason = `warn: ${d.warnings.map((f) => f.concern).join(",")}`;
     };
     const target0 = async (): Promise<ContainerInfo> => {
-      const c = await resolver.container(name);
+      const c = await getResolver().container(name);
       if (!c) throw new HttpError(404, `sockwarden: no such container: ${name}`);
       return c;
     };
@@ -241,7 +243,7 @@ class Connection {
     };
     const judgeContainer = async (why: string): Promise<void> => {
       const c = await target0();
-      judge(await containerToWorkloads(c.config, c.hostConfig, { resolver, object: `container ${c.name} (${why})`, container: { id: c.id, name: c.name, state: c.state } }));
+      judge(await containerToWorkloads(c.config, c.hostConfig, { resolver: getResolver(), object: `container ${c.name} (${why})`, container: { id: c.id, name: c.name, state: c.state } }));
     };
 
     try {
@@ -250,7 +252,7 @@ class Connection {
           if (!body) throw new HttpError(400, "sockwarden: container create needs a JSON body");
           const split = splitCreateBody(decodeBody(CREATE_BODY as never, body));
           const cname = queryValue(target.query, "name");
-          judge(await containerToWorkloads(split.config, split.hostConfig, { resolver, object: `container ${cname ?? "(unnamed)"}` }));
+          judge(await containerToWorkloads(split.config, split.hostConfig, { resolver: getResolver(), object: `container ${cname ?? "(unnamed)"}` }));
           if (this.cfg.ownership) {
             const labels = getMap(split.config, "Labels");
             labels[OWNER_LABEL] = "true";
@@ -265,7 +267,7 @@ class Connection {
           if (body && !isEmptyJson(body)) {
             const hc = decodeBody(HOST_CONFIG as never, body);
             const c = await target0();
-            judge(await containerToWorkloads(c.config, hc, { resolver, object: `container ${c.name} (host config given at start)`, container: { id: c.id, name: c.name, state: c.state } }));
+            judge(await containerToWorkloads(c.config, hc, { resolver: getResolver(), object: `container ${c.name} (host config given at start)`, container: { id: c.id, name: c.name, state: c.state } }));
             body = Buffer.from(toJson(hc));
           } else {
             body = undefined;
@@ -285,20 +287,20 @@ class Connection {
         case "exec-create": {
           await owned();
           const e = decodeBody(EXEC_BODY as never, body ?? Buffer.from("{}"));
-          judge(await execToWorkloads(e, await target0(), resolver));
+          judge(await execToWorkloads(e, await target0(), getResolver()));
           body = Buffer.from(toJson(e));
           break;
         }
         case "exec-start": {
-          const ex = await resolver.exec(name);
+          const ex = await getResolver().exec(name);
           if (!ex) throw new HttpError(404, `sockwarden: no such exec instance: ${name}`);
-          const raw = await resolver.inspectRaw(ex.containerId);
+          const raw = await getResolver().inspectRaw(ex.containerId);
           if (!raw) throw new HttpError(404, `sockwarden: no such container: ${ex.containerId}`);
           const c = containerInfoFromInspect(raw);
           if (this.cfg.ownership && getMap(c.config, "Labels")[OWNER_LABEL] !== "true") {
             throw this.deny({ what: `container ${c.name} was not created through this proxy`, concern: "ownership", wayOut: "ownership: label lets this client change only containers it created" });
           }
-          const ws = await containerToWorkloads(c.config, c.hostConfig, { resolver, object: `exec in container ${c.name}`, container: { id: c.id, name: c.name, state: c.state } });
+          const ws = await containerToWorkloads(c.config, c.hostConfig, { resolver: getResolver(), object: `exec in container ${c.name}`, container: { id: c.id, name: c.name, state: c.state } });
           if (ex.privileged) ws[0]!.privileged = located(true);
           if (ex.user) ws[0]!.user = located(ex.user);
           judge(ws);

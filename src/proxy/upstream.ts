@@ -107,8 +107,10 @@ export function daemonResolver(a: Address, opts: { resolveSymlinks: boolean }): 
   if (opts.resolveSymlinks) {
     r.realHostPath = realHostPath;
     if (a.kind === "unix") {
-      const daemon = stat(a.path).catch(() => undefined);
+      // Looked up on first use, not per request: most requests never ask.
+      let daemon: Promise<Awaited<ReturnType<typeof stat>> | undefined> | undefined;
       r.isDaemonSocket = async (p: string) => {
+        daemon ??= stat(a.path).catch(() => undefined);
         const [x, y] = await Promise.all([stat(p).catch(() => undefined), daemon]);
         return !!x && !!y && x.isSocket() && x.dev === y.dev && x.ino === y.ino;
       };
