@@ -290,10 +290,18 @@ export function parseResponseHead(buf: Buffer, requestMethod: string, maxHead = 
     if (colon <= 0 || line.startsWith(" ") || line.startsWith("\t")) return { kind: "error", error: new HttpError(502, "upstream: malformed header") };
     headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
   }
-  const h = { headers };
-  const te = header(h, "transfer-encoding");
-  const cl = header(h, "content-length");
-  const conn = (header(h, "connection") ?? "").toLowerCase().split(",").map((s) => s.trim());
+  // One pass for the three framing headers (first value of each, as header() would give).
+  let te: string | undefined;
+  let cl: string | undefined;
+  let connV: string | undefined;
+  for (const [n, v] of headers) {
+    if (n.length !== 10 && n.length !== 14 && n.length !== 17) continue;
+    const ln = n.toLowerCase();
+    if (ln === "connection") connV ??= v;
+    else if (ln === "content-length") cl ??= v;
+    else if (ln === "transfer-encoding") te ??= v;
+  }
+  const conn = (connV ?? "").toLowerCase().split(",").map((s) => s.trim());
   let framing: ResponseHead["framing"];
   if (requestMethod === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200)) framing = { kind: "none" };
   else if (te !== undefined && te.toLowerCase().includes("chunked")) framing = { kind: "chunked" };

@@ -33,8 +33,12 @@ export function keyOf(methodAndPath: string): string {
   return `${m[1]!.toUpperCase()} ${m[2]!.replace(/\{[^}]*\}/g, "{}")}`;
 }
 export function defKey(def: RouteDef): string {
-  return keyOf(routeKey(def));
+  // Asked on every request; route definitions are fixed, so each key is made once.
+  let k = DEF_KEYS.get(def);
+  if (k === undefined) DEF_KEYS.set(def, (k = keyOf(routeKey(def))));
+  return k;
 }
+const DEF_KEYS = new WeakMap<RouteDef, string>();
 
 const LIST: Record<Exclude<PresetName, "guarded" | "readonly" | "portainer-readonly">, string[]> = {
   traefik: ["GET /containers/json", "GET /containers/{id}/json", "GET /events"],

@@ -150,6 +150,8 @@ class Connection {
   }
 
   private log(head: RequestHead | undefined, started: number, o: Outcome & Partial<AuditRecord>): void {
+    this.cfg.metrics?.observe(o.decision, o.route ?? "", (Date.now() - started) / 1000);
+    if (!this.cfg.audit) return;
     const rec: AuditRecord = {
       time: new Date(started).toISOString(),
       client: this.clientId,
@@ -165,8 +167,7 @@ class Connection {
     if (o.concern) rec.concern = o.concern;
     if (o.reason) rec.reason = o.reason;
     if (o.rule) rec.rule = o.rule;
-    this.cfg.audit?.write(rec);
-    this.cfg.metrics?.observe(o.decision, o.route ?? "", (Date.now() - started) / 1000);
+    this.cfg.audit.write(rec);
   }
 
   private deny(d: Denial): HttpError & { denial: Denial } {
