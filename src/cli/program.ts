@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
-import { EXIT, UsageError } from "./io.js";
+import { EXIT } from "./io.js";
 import { SEVERITIES } from "../model/severity.js";
+import { SCAN_FORMATS } from "./scan-args.js";
+import { userErrorExit } from "./errors.js";
 
 /** Builds the command tree. Each action imports its own module, so `sockwarden rules` never
  *  loads the YAML parser and `sockwarden scan` never loads the proxy. */
@@ -15,7 +17,8 @@ export function program(): Command {
   p.command("scan")
     .description("Scan a repository (or one file) for runtime-socket exposure: compose, Kubernetes, CI configs, scripts, IaC, daemon config.")
     .argument("[path]", "directory or file to scan", ".")
-    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif", "markdown"]).default("text"))
+    // Keep in step with parseScanFast (scan-args.ts), which reads the same flags without commander.
+    .addOption(new Option("-f, --format <format>", "output format").choices([...SCAN_FORMATS]).default("text"))
     .option("-o, --output <file>", "write the report to a file instead of stdout")
     .addOption(new Option("--fail-on <severity>", "exit 1 when a finding at or above this severity is denied by policy").choices([...SEVERITIES]).default("high"))
     .option("-p, --policy <file>", "policy file (default: sockwarden.yaml at the scan root or above, up to the git top)")
@@ -182,10 +185,6 @@ export function program(): Command {
   return p;
 }
 
-/** Errors whose message is for the user (a bad flag, policy, endpoint or daemon): printed
- *  plainly with exit 2. Anything else is a bug and gets its stack. */
-const USER_ERRORS = new Set(["PolicyError", "WalkRootError", "EngineError", "EndpointError", "FleetInputError", "WatchOptionError", "SinkSpecError", "ManifestOptionError", "ReportFileError"]);
-
 let exitCode: number = EXIT.OK;
 function setExit(code: number): void {
   exitCode = code;
@@ -207,11 +206,6 @@ export async function run(argv: string[]): Promise<number> {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.OK;
       return EXIT.USAGE;
     }
-    if (e instanceof UsageError || USER_ERRORS.has((e as Error).name) || USER_ERRORS.has((e as Error).constructor?.name)) {
-      process.stderr.write(`sockwarden: ${(e as Error).message}\n`);
-      return EXIT.USAGE;
-    }
-    process.stderr.write(`sockwarden: internal error: ${(e as Error).stack ?? e}\n`);
-    return EXIT.USAGE;
+    return userErrorExit(e);
   }
 }
