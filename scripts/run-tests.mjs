@@ -1,6 +1,8 @@
 // Runs every test/**/*.test.ts with node's own test runner (TypeScript through tsx).
 // Node 20's `node --test` does not expand globs, so the file list is built here.
 // Extra arguments are treated as substrings that select test files (npm test -- proxy).
+// --test-timeout: a test that hangs (a child that never answers) fails after 5 minutes instead
+// of holding CI until its limit.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -21,7 +23,7 @@ if (files.length === 0) {
 }
 const r = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=3", "--test-reporter=spec", ...files],
+  ["--import", "tsx", "--test", "--test-concurrency=3", "--test-timeout=300000", "--test-reporter=spec", ...files],
   { stdio: "inherit" },
 );
 process.exit(r.status ?? 1);

@@ -6,6 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { terminate } from "./child.js";
 import { startDockerd, type Dockerd } from "../harness/dockerd.js";
 
 const BIN = fileURLToPath(new URL("../../bin/sockwarden.js", import.meta.url));
@@ -61,16 +62,18 @@ test("audit of a daemon that is down: clear message, exit 2 (nothing was audited
 test("audit --interval repeats: one JSON line per run, stops on SIGTERM with exit 0", async () => {
   const child = spawn(process.execPath, [BIN, "audit", "-H", d.host, "--format", "json", "--no-host-facts", "--no-events", "--interval", "1s"], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  await new Promise<void>((resolve) => {
+  let err = "";
+  child.stderr.on("data", (c) => (err += c));
+  await new Promise<void>((resolve, reject) => {
     child.stdout.on("data", (c) => {
       out += c;
       if (out.split("\n").filter(Boolean).length >= 2) resolve();
     });
+    // Never hang: a child that exits early, or a run that takes far too long, fails the test.
+    child.on("exit", (code) => reject(new Error(`audit --interval exited early (${code}): ${err}`)));
+    setTimeout(() => reject(new Error(`no second report within 60 s; stderr: ${err}`)), 60_000).unref();
   });
-  const code = await new Promise<number | null>((resolve) => {
-    child.on("exit", resolve);
-    child.kill("SIGTERM");
-  });
+  const code = await terminate(child);
   assert.equal(code, 0);
   const lines = out.split("\n").filter(Boolean);
   for (const l of lines.slice(0, 2)) assert.equal(JSON.parse(l).kind, "audit");

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { terminate } from "./child.js";
 import { startDockerd, run, NEW_DOCKER_CLI } from "../harness/dockerd.js";
 
 const BIN = fileURLToPath(new URL("../../bin/sockwarden.js", import.meta.url));
@@ -45,10 +46,7 @@ test("proxy CLI: guarded preset lets ps/run through, refuses --privileged with s
     // The daemon (asked directly) has no such container.
     const direct = await d.docker(["ps", "-a", "--filter", "name=evil", "--format", "{{.Names}}"]);
     assert.equal(direct.stdout.trim(), "");
-    const code = await new Promise<number | null>((resolve) => {
-      child.on("exit", resolve);
-      child.kill("SIGTERM");
-    });
+    const code = await terminate(child);
     assert.equal(code, 0);
   } finally {
     child.kill("SIGKILL");

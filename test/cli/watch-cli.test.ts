@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { terminate } from "./child.js";
 import { startDockerd } from "../harness/dockerd.js";
 
 const BIN = fileURLToPath(new URL("../../bin/sockwarden.js", import.meta.url));
@@ -37,10 +38,7 @@ test("watch CLI: alerts a short-lived container that binds /, not a benign one; 
     const risky = alerts.filter((a) => JSON.stringify(a).includes("risky-oneshot"));
     assert.ok(risky.some((a) => a.severity === "critical" || a.finding?.severity === "critical"), JSON.stringify(risky).slice(0, 2000));
     assert.equal(alerts.filter((a) => JSON.stringify(a).includes("benign-oneshot")).length, 0);
-    const code = await new Promise<number | null>((resolve) => {
-      child.on("exit", resolve);
-      child.kill("SIGTERM");
-    });
+    const code = await terminate(child);
     assert.equal(code, 0);
   } finally {
     child.kill("SIGKILL");

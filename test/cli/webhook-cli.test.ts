@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "node:https";
 import { fileURLToPath } from "node:url";
+import { terminate } from "./child.js";
 
 const BIN = fileURLToPath(new URL("../../bin/sockwarden.js", import.meta.url));
 
@@ -63,10 +64,7 @@ test("webhook CLI: denies a pod with the docker socket, admits a clean one, exit
     assert.match(denied.json.response.status.message, /socket-mount/);
     const allowed = await post(`${url}/validate`, review("u-2", pod(undefined)));
     assert.equal(allowed.json.response.allowed, true);
-    const code = await new Promise<number | null>((resolve) => {
-      child.on("exit", (c) => resolve(c));
-      child.kill("SIGTERM");
-    });
+    const code = await terminate(child);
     assert.equal(code, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
