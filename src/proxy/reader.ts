@@ -81,23 +81,26 @@ export class SockReader {
   }
 }
 
+const RESOLVED = Promise.resolve();
+
 /** Write with back-pressure. */
 export function writeAll(sock: Socket, b: Buffer | string): Promise<void> {
+  if (sock.destroyed || sock.writableEnded) return Promise.reject(new Error("socket closed"));
+  // The common case, taken by every small response: the kernel took the bytes (or the stream
+  // buffered them under its high-water mark). No promise executor, no per-write callback: a
+  // later write error still surfaces as the socket's 'error'/'close', which the readers see.
+  if (sock.write(b)) return RESOLVED;
   return new Promise((resolve, reject) => {
-    if (sock.destroyed || sock.writableEnded) return reject(new Error("socket closed"));
-    const ok = sock.write(b, (err) => (err ? reject(err) : undefined));
-    if (ok) resolve();
-    else {
-      const onDrain = () => {
-        sock.off("close", onClose);
-        resolve();
-      };
-      const onClose = () => {
-        sock.off("drain", onDrain);
-        reject(new Error("socket closed"));
-      };
-      sock.once("drain", onDrain);
-      sock.once("close", onClose);
-    }
+    if (sock.destroyed) return reject(new Error("socket closed"));
+    const onDrain = () => {
+      sock.off("close", onClose);
+      resolve();
+    };
+    const onClose = () => {
+      sock.off("drain", onDrain);
+      reject(new Error("socket closed"));
+    };
+    sock.once("drain", onDrain);
+    sock.once("close", onClose);
   });
 }
