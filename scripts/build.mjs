@@ -17,7 +17,12 @@ await build({
   target: "node20",
   // Dependencies are bundled too: yaml alone is ~70 CommonJS files, and loading one chunk is
   // much faster than resolving and compiling them one by one at every start.
-  banner: { js: "import { createRequire as __swCreateRequire } from \"node:module\"; const require = __swCreateRequire(import.meta.url);" },
+  // Bundled CommonJS (yaml, commander) may require() Node built-ins; esbuild's __require needs a
+  // real `require` in scope. The banner lands in every chunk, so it is lazy: createRequire runs
+  // only when a chunk actually requires something, not ~30 times at every start.
+  banner: {
+    js: "import { createRequire as __swCreateRequire } from \"node:module\"; let __swRequire; function require(id) { return (__swRequire ??= __swCreateRequire(import.meta.url))(id); }",
+  },
   sourcemap: "linked",
   // Whitespace and syntax only: names stay readable in stack traces (and the source map has the rest).
   minifyWhitespace: true,

@@ -21,16 +21,26 @@ export interface SourceEntry {
 const base = (p: string) => p.slice(p.lastIndexOf("/") + 1);
 const YAML = /\.(ya?ml)$/i;
 const YAML_JSON = /\.(ya?ml|json)$/i;
+// A superset of the path tests of the path-detected YAML CI sources (each source's own detect
+// decides; this only has to never say no where one of them says yes — test/scan/source-entries).
+const CI_YAML_PATH = /(\.github\/workflows\/|(^|\/)action\.ya?ml$|gitlab-ci|(^|\/)\.drone\.|(^|\/)\.circleci\/|bitbucket-pipelines|azure-pipelines)/i;
+const TEKTON_ID = "tekton-argo";
 
 export const ENTRIES: readonly SourceEntry[] = [
   // Helm chart templates live under <chart>/templates/ (detect also needs `{{` in the text).
   { id: "helm", mayWant: (p) => /(^|\/)templates\//.test(p), load: async () => [(await import("./helm/index.js")).helmSource] },
   {
     id: "ci",
-    // Workflows and pipelines are YAML; Jenkinsfiles and shared-library vars/*.groovy; GitLab Runner config.toml.
-    mayWant: (p) => YAML_JSON.test(p) || /jenkins/i.test(base(p)) || /\.groovy$/i.test(p) || /\.toml$/i.test(p),
-    load: async () => (await import("./ci/index.js")).CI_SOURCES,
+    // The CI systems known by their file's path: GitHub workflows and actions, GitLab CI, Drone,
+    // CircleCI, Bitbucket, Azure Pipelines (YAML at fixed names), Jenkinsfiles and shared-library
+    // vars/*.groovy, GitLab Runner config.toml. Content-sniffed Tekton/Argo is its own entry just
+    // below, so a plain compose.yml or manifest does not load every CI reader.
+    mayWant: (p) =>
+      (YAML.test(p) && CI_YAML_PATH.test(p)) || /jenkins/i.test(base(p)) || /\.groovy$/i.test(p) || /\.toml$/i.test(p),
+    load: async () => (await import("./ci/index.js")).CI_SOURCES.filter((s) => s.id !== TEKTON_ID),
   },
+  // Same place in the order as inside CI_SOURCES (last of the CI sources, before daemon config).
+  { id: "tekton", mayWant: (p) => YAML_JSON.test(p), load: async () => [(await import("./ci/tekton/index.js")).tektonArgoSource] },
   {
     id: "daemon",
     mayWant: (p) => /\.(json|toml|service|socket|conf)$/i.test(p) || /(^|\/)(default|sysconfig)\/docker$/.test(p),
