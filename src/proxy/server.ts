@@ -534,13 +534,23 @@ class Connection {
       await writeAll(this.client, whole);
       return { status: rh.status, close: rh.close, hijacked: false, bytesOut: whole.length - headBytes.length };
     }
-    await writeAll(this.client, headBytes);
+    // Body bytes already in hand go out in the same write as the head (one syscall, one wake-up
+    // of the client). With none in hand the head goes now: a stream (events, logs -f) may not
+    // send its first byte for a long time, and the client is waiting for the head.
+    let pendingHead: Buffer | undefined = rest.length ? headBytes : undefined;
+    if (!pendingHead) await writeAll(this.client, headBytes);
+    const send = (b: Buffer): Promise<void> => {
+      if (!pendingHead) return writeAll(this.client, b);
+      const h = pendingHead;
+      pendingHead = undefined;
+      return writeAll(this.client, Buffer.concat([h, b]));
+    };
     if (f.kind === "length") {
       let need = f.length;
       for (;;) {
         if (rest.length) {
           const take = rest.subarray(0, need);
-          await writeAll(this.client, take);
+          await send(take);
           need -= take.length;
           bytesOut += take.length;
           if (rest.length > take.length) upIn.unshift(rest.subarray(take.length));
@@ -566,7 +576,7 @@ class Connection {
         if (rest.length) {
           const r = sc.push(rest);
           const take = rest.subarray(0, r.used);
-          await writeAll(this.client, take);
+          await send(take);
           bytesOut += take.length;
           if (r.used < rest.length) upIn.unshift(rest.subarray(r.used));
           if (r.done) break;
@@ -578,7 +588,7 @@ class Connection {
     } else if (f.kind === "close") {
       for (;;) {
         if (rest.length) {
-          await writeAll(this.client, rest);
+          await send(rest);
           bytesOut += rest.length;
         }
         const more = await upIn.read();
