@@ -15,7 +15,7 @@
 //    Runs are interleaved (floor, scan, floor, scan, …) after one warm-up each so that the page
 //    cache and the JIT treat both alike; the median of each is reported. Goal: scan ≤ 1.5× floor.
 // 2. Start-up. `node -e 0` vs `node bin/sockwarden.js --version` vs `node bin/sockwarden.js scan
-//    <one small compose file>`, interleaved, median of N runs each. Goal: ≤ 1.5× `node -e 0`.
+//    <one small compose file>` vs `… scan <one small Kubernetes manifest>`, interleaved, median of N runs each. Goal: ≤ 1.5× `node -e 0`.
 //    Uses the bundle in dist/ (what users run); builds it first with scripts/build.mjs when
 //    missing or when --build is given.
 //
@@ -334,10 +334,17 @@ function startup(): void {
     // One small, clean compose file: what a pre-commit hook hands over on a typical commit.
     const file = join(dir, "compose.yml");
     writeFileSync(file, "services:\n  web:\n    image: nginx:1.27\n    user: \"101\"\n    ports: [\"8080:80\"]\n");
+    // And one small Kubernetes manifest (a Deployment that runs as non-root: clean too).
+    const manifestFile = join(dir, "deployment.yaml");
+    writeFileSync(
+      manifestFile,
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: { app: web }\n  template:\n    metadata:\n      labels: { app: web }\n    spec:\n      securityContext: { runAsNonRoot: true, runAsUser: 101 }\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+    );
     const cmds: [string, string[]][] = [
       ["node -e 0", ["-e", "0"]],
       ["sockwarden --version", [bin, "--version"]],
       ["sockwarden scan <one file>", [bin, "scan", file]],
+      ["sockwarden scan <one manifest>", [bin, "scan", manifestFile]],
     ];
     for (const [name, argv] of cmds) {
       const r = spawnSync(process.execPath, argv, { encoding: "utf8" });
@@ -367,7 +374,7 @@ function startup(): void {
       const w = median(wall[k]!);
       const c = median(cpu[k]!);
       const goal = k > 0 ? `  (goal ≤ 1.5×: ${w / baseWall <= 1.5 && c / baseCpu <= 1.5 ? "met" : c / baseCpu <= 1.5 ? "met on CPU time" : "NOT met"})` : "";
-      console.log(`  ${name.padEnd(28)} wall ${fmt(w, 1).padStart(7)} ms ${fmt(w / baseWall, 2)}×   CPU ${fmt(c, 1).padStart(7)} ms ${fmt(c / baseCpu, 2)}×${goal}`);
+      console.log(`  ${name.padEnd(32)} wall ${fmt(w, 1).padStart(7)} ms ${fmt(w / baseWall, 2)}×   CPU ${fmt(c, 1).padStart(7)} ms ${fmt(c / baseCpu, 2)}×${goal}`);
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
