@@ -3,6 +3,7 @@
  * `config.v2.json` + `hostconfig.json`) → a `Workload`. Pure: what needs the host (realpath, stat,
  * volume options, joined containers) is filled in afterwards by ./resolve.ts.
  */
+import { namespaceFromMode, ENGINE_NAMESPACE_FIELDS } from "../model/namespace.js";
 import { emptyWorkload, envVar, type Mount, type NamespaceName, type NamespaceSetting, type Workload } from "../model/workload.js";
 import { located } from "../model/location.js";
 
@@ -52,14 +53,6 @@ export interface MapOptions {
   cgroupV1?: boolean;
 }
 
-const NS_FIELDS: [keyof NonNullable<InspectLike["HostConfig"]>, NamespaceName][] = [
-  ["PidMode", "pid"],
-  ["NetworkMode", "network"],
-  ["IpcMode", "ipc"],
-  ["UTSMode", "uts"],
-  ["UsernsMode", "userns"],
-  ["CgroupnsMode", "cgroupns"],
-];
 
 export function containerName(c: InspectLike): string {
   return (c.Name ?? "").replace(/^\//, "") || c.Id.slice(0, 12);
@@ -69,13 +62,8 @@ export function containerState(c: InspectLike): string {
   return c.State?.Status || "unknown";
 }
 
-export function namespaceSetting(ns: NamespaceName, raw: string): NamespaceSetting {
-  if (raw === "host") return { mode: "host", raw };
-  if (raw.startsWith("container:")) return { mode: "container", ref: raw.slice("container:".length), raw };
-  if (raw === "none") return { mode: "none", raw };
-  if (raw === "" || raw === "private" || raw === "default" || raw === "bridge" || raw === "shareable") return { mode: "private", raw };
-  return { mode: ns === "network" ? "private" : "other", raw };
-}
+/** Kept for callers of the audit module: the one shared reading of a namespace mode. */
+export const namespaceSetting = namespaceFromMode;
 
 /** `seccomp:unconfined` (old form) → `seccomp=unconfined`. */
 export function normalizeSecurityOpt(s: string): string {
@@ -146,7 +134,7 @@ export function workloadFromInspect(c: InspectLike, opts: MapOptions = {}): Work
   if ((Array.isArray(hc.MaskedPaths) && hc.MaskedPaths.length === 0) || (Array.isArray(hc.ReadonlyPaths) && hc.ReadonlyPaths.length === 0)) {
     if (!w.securityOpt.some((s) => s.value === "systempaths=unconfined")) w.securityOpt.push(located("systempaths=unconfined"));
   }
-  for (const [field, ns] of NS_FIELDS) {
+  for (const [field, ns] of ENGINE_NAMESPACE_FIELDS) {
     const raw = hc[field];
     if (typeof raw !== "string" || raw === "") continue;
     if (ns === "cgroupns" && raw === "host" && opts.cgroupV1) continue;

@@ -4,6 +4,7 @@
  * namespace joins) are resolved through the `Resolver`, which the server backs with inspect
  * requests to the upstream daemon.
  */
+import { namespaceFromMode, ENGINE_NAMESPACE_FIELDS } from "../model/namespace.js";
 import { emptyWorkload, envVar, type Mount, type NamespaceName, type NamespaceSetting, type Workload } from "../model/workload.js";
 import { located } from "../model/location.js";
 import { socketExposure } from "../model/hostpath.js";
@@ -119,24 +120,6 @@ export async function containerToWorkloads(config: GoStruct | undefined, hc: GoS
   return [w, ...extra];
 }
 
-const NS_FIELDS: [string, NamespaceName][] = [
-  ["PidMode", "pid"],
-  ["NetworkMode", "network"],
-  ["IpcMode", "ipc"],
-  ["UTSMode", "uts"],
-  ["UsernsMode", "userns"],
-  ["CgroupnsMode", "cgroupns"],
-];
-
-function nsSetting(ns: NamespaceName, raw: string): NamespaceSetting {
-  // The daemon compares these exactly (`IsHost()` is `== "host"`).
-  if (raw === "host") return { mode: "host", raw };
-  if (raw.startsWith("container:")) return { mode: "container", ref: raw.slice("container:".length), raw };
-  if (raw === "" || raw === "private" || raw === "default" || raw === "bridge" || raw === "shareable") return { mode: "private", raw };
-  if (raw === "none") return { mode: "none", raw };
-  return { mode: ns === "network" ? "private" : "other", raw };
-}
-
 async function applyHostConfig(w: Workload, hc: GoStruct, ctx: BuildContext, depth: number, extra: Workload[]): Promise<void> {
   const r = ctx.resolver;
   if (getBool(hc, "Privileged")) w.privileged = located(true);
@@ -153,10 +136,10 @@ async function applyHostConfig(w: Workload, hc: GoStruct, ctx: BuildContext, dep
   if (has(hc, "MaskedPaths") && getStrings(hc, "MaskedPaths").length === 0) w.securityOpt.push(located("systempaths=unconfined"));
   else if (has(hc, "ReadonlyPaths") && getStrings(hc, "ReadonlyPaths").length === 0) w.securityOpt.push(located("systempaths=unconfined"));
 
-  for (const [field, ns] of NS_FIELDS) {
+  for (const [field, ns] of ENGINE_NAMESPACE_FIELDS) {
     const raw = getStr(hc, field);
     if (raw === undefined || raw === "") continue;
-    const s = nsSetting(ns, raw);
+    const s = namespaceFromMode(ns, raw);
     w.namespaces[ns] = located(s);
     if (s.mode === "container" && s.ref !== undefined) {
       // Joining another container's namespace gives what that container has (its host

@@ -6,17 +6,8 @@ import type { MountType, NamespaceSetting } from "../../model/workload.js";
  * three doors (the `docker run` argv parser has its own, for shell words).
  */
 
-/** `host`, `container:db`, `service:x`, `bridge`, `none`, `private`, `shareable` → a namespace setting. */
-export function namespaceFromMode(raw: string): NamespaceSetting {
-  const s = raw.trim();
-  const low = s.toLowerCase();
-  if (low === "host") return { mode: "host", raw: s };
-  const join = /^(container|service|task):(.+)$/i.exec(s);
-  if (join) return { mode: join[1]!.toLowerCase() === "service" ? "service" : "container", ref: join[2]!, raw: s };
-  if (low === "none") return { mode: "none", raw: s };
-  if (low === "" || low === "private" || low === "shareable" || low === "bridge" || low === "default") return { mode: "private", raw: s };
-  return { mode: "other", raw: s };
-}
+/** The one shared reading of a namespace mode (src/model/namespace.ts). */
+export { namespaceFromMode } from "../../model/namespace.js";
 
 export interface VolumeSpec {
   type: MountType;

@@ -82,7 +82,7 @@ export function dockerContainerTask(task: YValue & { kind: "map" }, moduleKey: s
 
   for (const [key, ns] of NS_KEYS) {
     const s = str(yget(params, key));
-    if (s) w.namespaces[ns] = located(namespaceFromMode(s.value), keyAt(params, key), s.uncertain);
+    if (s) w.namespaces[ns] = located(namespaceFromMode(ns, s.value), keyAt(params, key), s.uncertain);
   }
 
   for (const { s, at: p } of list(yget(params, "volumes"))) {

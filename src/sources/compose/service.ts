@@ -2,6 +2,7 @@
  * One Compose service (already interpolated, `extends` merged) → one `Workload`. Only
  * translates: every value keeps the position of the line that carries it, and nothing is judged.
  */
+import { namespaceFromMode } from "../../model/namespace.js";
 import { posix } from "node:path";
 import { emptyWorkload, envVar, type Mount, type NamespaceName, type NamespaceSetting, type Workload, type EnvVar } from "../../model/workload.js";
 import { located, type Located, type Pos } from "../../model/location.js";
@@ -58,13 +59,9 @@ function list(v: YValue | undefined): YValue[] {
   return [];
 }
 
-export function namespaceSetting(raw: string): NamespaceSetting {
-  const s = raw.trim();
-  if (s === "host") return { mode: "host", raw };
-  const m = /^(container|service):(.+)$/.exec(s);
-  if (m) return { mode: m[1] as "container" | "service", ref: m[2]!, raw };
-  if (s === "none") return { mode: "none", raw };
-  return { mode: "private", raw };
+/** Compose `pid:`, `network_mode:`, `ipc:` …: the shared reading of a namespace mode. */
+export function namespaceSetting(raw: string, ns: NamespaceName): NamespaceSetting {
+  return namespaceFromMode(ns, raw);
 }
 
 export function buildService(name: string, svc: YMap, keyPos: Pos | undefined, sc: ServiceContext): BuiltService {
@@ -97,7 +94,7 @@ export function buildService(name: string, svc: YMap, keyPos: Pos | undefined, s
   for (const [key, ns] of NAMESPACE_KEYS) {
     const v = get(key);
     const s = scalarString(v);
-    if (s !== undefined && v) w.namespaces[ns] = loc(uncertainOf(v) && s.includes("$") ? { mode: "other", raw: s } : namespaceSetting(s), v);
+    if (s !== undefined && v) w.namespaces[ns] = loc(uncertainOf(v) && s.includes("$") ? { mode: "other", raw: s } : namespaceSetting(s, ns), v);
   }
 
   for (const c of list(get("cap_add"))) {

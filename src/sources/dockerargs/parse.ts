@@ -4,6 +4,7 @@
  * flag tables of ./flags.ts, and stops at the image: what follows is the container's command.
  * Only translates; never judges, never throws.
  */
+import { namespaceFromMode } from "../../model/namespace.js";
 import { emptyWorkload, envVar, type ContainerRole, type NamespaceName, type NamespaceSetting, type Workload } from "../../model/workload.js";
 import { located, type Located, type Pos } from "../../model/location.js";
 import type { DaemonEndpoint } from "../types.js";
@@ -159,17 +160,9 @@ function valuePos(opts: DockerParseOptions, w: Word, offset: number): Pos {
   return mapPos(opts, w.line, w.plain ? w.column + offset : w.column);
 }
 
+/** `--pid host`, `--net container:db`, `--network mynet`: the shared reading of a namespace mode. */
 function namespaceOf(raw: string, ns: NamespaceName): NamespaceSetting {
-  const v = raw.trim();
-  const lower = v.toLowerCase();
-  if (lower === "host") return { mode: "host", raw: v };
-  if (lower === "none") return { mode: "none", raw: v };
-  if (lower === "private" || lower === "" || lower === "bridge" || lower === "default" || lower === "shareable") return { mode: "private", raw: v };
-  if (lower.startsWith("container:")) return { mode: "container", ref: v.slice(10), raw: v };
-  if (lower.startsWith("service:")) return { mode: "service", ref: v.slice(8), raw: v };
-  // A user-defined network is as private as the default bridge.
-  if (ns === "network" && lower !== "") return { mode: "private", raw: v };
-  return { mode: "other", raw: v };
+  return namespaceFromMode(ns, raw.trim());
 }
 
 const NS_FLAGS: Record<string, NamespaceName> = { pid: "pid", network: "network", net: "network", ipc: "ipc", uts: "uts", userns: "userns", cgroupns: "cgroupns" };

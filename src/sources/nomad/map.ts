@@ -52,7 +52,7 @@ export function dockerTaskWorkload(ref: TaskRef, group: Cfg, task: Cfg): Workloa
   const net = group.objects("network")[0] ?? group.objects("Networks")[0];
   const netMode = net && (net.get("mode") ?? net.get("Mode"));
   const nm = netMode?.str();
-  if (netMode && nm && nm.value === "host") w.namespaces.network = located(namespaceFromMode(nm.value), netMode.at, nm.uncertain);
+  if (netMode && nm && nm.value === "host") w.namespaces.network = located(namespaceFromMode("network", nm.value), netMode.at, nm.uncertain);
 
   if (!cfg) return w;
   const image = cfg.get("image");
@@ -66,7 +66,7 @@ export function dockerTaskWorkload(ref: TaskRef, group: Cfg, task: Cfg): Workloa
   for (const [key, ns] of NS_KEYS) {
     const c = cfg.get(key);
     const s = c?.str();
-    if (c && s) w.namespaces[ns] = located(namespaceFromMode(s.value), c.at, s.uncertain);
+    if (c && s) w.namespaces[ns] = located(namespaceFromMode(ns, s.value), c.at, s.uncertain);
   }
 
   const hasDriver = (cfg.get("volume_driver")?.str()?.value ?? "") !== "";

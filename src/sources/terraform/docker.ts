@@ -35,7 +35,7 @@ export function dockerContainerWorkload(name: string, h: H, file: string, vars: 
   for (const [key, ns] of NS_ATTRS) {
     const a = attr(h, key);
     const s = a && vars.str(a.v);
-    if (a && s) w.namespaces[ns] = located(namespaceFromMode(s.value), a.at, s.uncertain);
+    if (a && s) w.namespaces[ns] = located(namespaceFromMode(ns, s.value), a.at, s.uncertain);
   }
 
   // Each `volumes`/`mounts` block yields exactly one Mount, so those from `dynamic` blocks (after

@@ -8,6 +8,7 @@
  * TOML parsed by smol-toml (no positions): values are located by searching the runner's own
  * section of the text, so a finding points at the line that sets it.
  */
+import { namespaceFromMode } from "../../../model/namespace.js";
 import { parse as parseToml } from "smol-toml";
 import { emptyWorkload, type Workload } from "../../../model/workload.js";
 import { located, type Pos } from "../../../model/location.js";
@@ -87,9 +88,7 @@ function extract(c: Collector): void {
     for (const [key, nsName] of ns) {
       const v = d[key];
       if (typeof v !== "string") continue;
-      const lower = v.toLowerCase();
-      const mode = lower === "host" ? "host" : lower.startsWith("container:") ? "container" : lower === "none" ? "none" : "private";
-      w.namespaces[nsName] = located({ mode, raw: v, ...(mode === "container" ? { ref: v.slice(10) } : {}) }, find(lines, sec, new RegExp(`^\\s*${key}\\s*=`), from));
+      w.namespaces[nsName] = located(namespaceFromMode(nsName, v), find(lines, sec, new RegExp(`^\\s*${key}\\s*=`), from));
     }
     c.workloads.push(w);
     if (typeof d.host === "string" && d.host) {
