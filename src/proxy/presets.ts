@@ -6,23 +6,10 @@
 import { HttpError } from "./http1.js";
 import { ROUTES, routeKey, type RouteDef } from "./route.js";
 
-export const PRESET_NAMES = [
-  "guarded",
-  "readonly",
-  "traefik",
-  "traefik-swarm",
-  "homepage",
-  "dozzle",
-  "watchtower",
-  "cadvisor",
-  "datadog",
-  "portainer-readonly",
-  "testcontainers",
-  "jenkins",
-  "gitlab-runner",
-  "docker-volume-backup",
-] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
+/** The names live with the policy validator (one list: sockwarden.yaml and the proxy agree by construction). */
+export { PROXY_PRESETS as PRESET_NAMES } from "../policy/load.js";
+import { PROXY_PRESETS } from "../policy/load.js";
+export type PresetName = (typeof PROXY_PRESETS)[number];
 
 const HANDSHAKE = ["GET /_ping", "HEAD /_ping", "GET /version"];
 
@@ -115,7 +102,7 @@ export interface EndpointPolicy {
 /** Build the allowed set from a preset and the policy's `endpoints.allow` / `endpoints.deny`. */
 export function endpointPolicy(preset: string | undefined, allow: string[] = [], deny: string[] = []): EndpointPolicy {
   const name = (preset ?? "guarded") as PresetName;
-  if (!(PRESET_NAMES as readonly string[]).includes(name)) throw new Error(`unknown proxy preset "${preset}" (known: ${PRESET_NAMES.join(", ")})`);
+  if (!(PROXY_PRESETS as readonly string[]).includes(name)) throw new Error(`unknown proxy preset "${preset}" (known: ${PROXY_PRESETS.join(", ")})`);
   const set = presetKeys(name);
   const known = new Set(ROUTES.map(defKey));
   for (const e of allow) {

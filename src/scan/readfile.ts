@@ -1,3 +1,4 @@
+import { errnoText } from "./errno.js";
 import { promises as fsp, constants as fsc, openSync, fstatSync, readFileSync, closeSync } from "node:fs";
 import { isUtf8 } from "node:buffer";
 import type { FileHandle } from "node:fs/promises";
@@ -40,7 +41,7 @@ export async function readTextFile(abs: string, opts: ReadOptions = {}): Promise
     const buf = await fh.readFile();
     return decodeText(buf, { ...opts, maxFileBytes: limit });
   } catch (e) {
-    return { error: `cannot read file: ${errText(e)}` };
+    return { error: `cannot read file: ${errnoText(e, "no such file or directory (removed during the scan?)")}` };
   } finally {
     await fh?.close().catch(() => undefined);
   }
@@ -58,7 +59,7 @@ export function readTextFileSync(abs: string, opts: ReadOptions = {}): ReadResul
     const buf = readFileSync(fd);
     return decodeText(buf, { ...opts, maxFileBytes: limit });
   } catch (e) {
-    return { error: `cannot read file: ${errText(e)}` };
+    return { error: `cannot read file: ${errnoText(e, "no such file or directory (removed during the scan?)")}` };
   } finally {
     if (fd !== undefined) {
       try {
@@ -151,17 +152,3 @@ function lineAt(b: Uint8Array, offset: number): number {
   return line;
 }
 
-function errText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err?.code) {
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "ENOENT":
-      return "no such file or directory (removed during the scan?)";
-    case "EISDIR":
-      return "is a directory";
-    default:
-      return err?.message ?? String(e);
-  }
-}

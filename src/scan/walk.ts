@@ -1,3 +1,4 @@
+import { errnoText } from "./errno.js";
 import { promises as fsp } from "node:fs";
 import type { Dirent } from "node:fs";
 import { basename, join, sep } from "node:path";
@@ -93,10 +94,10 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
   try {
     rootReal = await fsp.realpath(root);
   } catch (e) {
-    throw new WalkRootError(`cannot read scan root ${root}: ${errText(e)}`);
+    throw new WalkRootError(`cannot read scan root ${root}: ${errnoText(e)}`);
   }
   const rootStat = await fsp.stat(rootReal).catch((e: unknown) => {
-    throw new WalkRootError(`cannot read scan root ${root}: ${errText(e)}`);
+    throw new WalkRootError(`cannot read scan root ${root}: ${errnoText(e)}`);
   });
   if (rootStat.isFile()) {
     // `sockwarden scan compose.yml`: the file alone, named relative to its directory.
@@ -136,8 +137,8 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
       dirents = await fsp.readdir(job.abs, { withFileTypes: true });
     } catch (e) {
       // The root itself unreadable is a usage error (exit 2): nothing at all would be scanned.
-      if (job.rel === "") throw new WalkRootError(`cannot read scan root ${root}: ${errText(e)}`);
-      errors.push({ file: job.rel, message: `cannot read directory: ${errText(e)}`, kind: "error" });
+      if (job.rel === "") throw new WalkRootError(`cannot read scan root ${root}: ${errnoText(e)}`);
+      errors.push({ file: job.rel, message: `cannot read directory: ${errnoText(e)}`, kind: "error" });
       return [];
     }
     let ignores = job.ignores;
@@ -149,7 +150,7 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
         const ignore = await loadIgnore();
         ignores = [...ignores, { base: job.rel === "" ? "" : job.rel + "/", ig: ignore().add(text) }];
       } catch (e) {
-        errors.push({ file: childRel(job.rel, ".gitignore"), message: `cannot read .gitignore (its rules are not applied): ${errText(e)}`, kind: "error" });
+        errors.push({ file: childRel(job.rel, ".gitignore"), message: `cannot read .gitignore (its rules are not applied): ${errnoText(e)}`, kind: "error" });
       }
     }
     const subdirs: DirJob[] = [];
@@ -220,7 +221,7 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
       const code = (e as NodeJS.ErrnoException).code;
       errors.push({
         file: link.rel,
-        message: code === "ELOOP" ? "symlink loop (the link resolves to itself): skipped" : `broken symlink: ${errText(e)}`,
+        message: code === "ELOOP" ? "symlink loop (the link resolves to itself): skipped" : `broken symlink: ${errnoText(e)}`,
         kind: "notice",
       });
       continue;
@@ -233,7 +234,7 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
     try {
       st = await fsp.stat(real);
     } catch (e) {
-      errors.push({ file: link.rel, message: `cannot read symlink target: ${errText(e)}`, kind: "error" });
+      errors.push({ file: link.rel, message: `cannot read symlink target: ${errnoText(e)}`, kind: "error" });
       continue;
     }
     if (st.isDirectory()) {
@@ -276,22 +277,6 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function errText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err?.code) {
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "ENOENT":
-      return "no such file or directory";
-    case "ENOTDIR":
-      return "not a directory";
-    case "ELOOP":
-      return "too many levels of symbolic links";
-    default:
-      return err?.message ?? String(e);
-  }
-}
 
 /**
  * `--exclude` globs. A pattern with a `/` is matched against the whole root-relative path
