@@ -31,6 +31,8 @@ export interface EvaluateOptions {
  * suppressions). Suppressed findings are returned too, marked, never dropped.
  */
 export function evaluate(input: EvaluateInput, policy: Policy, opts: EvaluateOptions = {}): Finding[] {
+  // Rules are pure and must not throw. If one does (a bug), the error propagates on purpose:
+  // enforcing doors then fail closed instead of admitting what was never judged.
   const now = opts.now ?? new Date();
   const out: Finding[] = [];
   const live = policy.exceptions.filter((e) => !isExpired(e.expires, now));
@@ -41,7 +43,7 @@ export function evaluate(input: EvaluateInput, policy: Policy, opts: EvaluateOpt
     const ctx: RuleContext = { allow, siblings: bySiblings.get(siblingKey(w)) ?? [] };
     for (const rule of WORKLOAD_RULES) {
       if (setting(policy, rule.meta.concern) === "off") continue;
-      for (const hit of safeCheck(() => rule.check(w, ctx))) {
+      for (const hit of rule.check(w, ctx)) {
         const f = toFinding(rule.meta, hit, policy, {
           location: workloadLocation(w, hit.at),
           object: w.source.object,
@@ -57,7 +59,7 @@ export function evaluate(input: EvaluateInput, policy: Policy, opts: EvaluateOpt
     const ctx: RuleContext = { allow, siblings: [] };
     for (const rule of ENDPOINT_RULES) {
       if (setting(policy, rule.meta.concern) === "off") continue;
-      for (const hit of safeCheck(() => rule.check(e, ctx))) {
+      for (const hit of rule.check(e, ctx)) {
         const at = hit.at ?? e.at;
         const f = toFinding(rule.meta, hit, policy, {
           location: { file: at?.file ?? e.file, line: at?.line, column: at?.column },
@@ -73,7 +75,7 @@ export function evaluate(input: EvaluateInput, policy: Policy, opts: EvaluateOpt
     const ctx: RuleContext = { allow, siblings: input.workloads.filter((w) => w.source.host === h.host) };
     for (const rule of HOST_RULES) {
       if (setting(policy, rule.meta.concern) === "off") continue;
-      for (const hit of safeCheck(() => rule.check(h, ctx))) {
+      for (const hit of rule.check(h, ctx)) {
         const f = toFinding(rule.meta, hit, policy, { location: { host: h.host }, object: "host", host: h.host, subjectKey: `host:${h.host}` });
         applySuppressions(f, { concern: f.concern, object: "host", host: h.host }, live, undefined);
         out.push(f);
@@ -90,11 +92,6 @@ export function setting(policy: Policy, concern: Concern) {
   return policy.rules[concern] ?? "deny";
 }
 
-/** Rules are pure and must not throw. If one does (a bug), the error propagates on purpose:
- *  enforcing doors then fail closed instead of admitting what was never judged. */
-function safeCheck(fn: () => RuleHit[]): RuleHit[] {
-  return fn();
-}
 
 function siblingKey(w: Workload): string {
   return w.source.file ?? w.source.host ?? "";

@@ -79,7 +79,6 @@ export async function scan(root: string, opts: ScanOptions = {}): Promise<Report
       if (res.endpoints) endpoints.push(...res.endpoints);
       errors.push(...res.errors);
       if (text.includes("sockwarden:ignore")) withSuppressions.set(path, parseInlineSuppressions(text));
-      texts.set(path, text);
       break; // one format per file: sources are ordered from the most specific
     }
   };
