@@ -18,6 +18,7 @@ import { workloadFromInspect, type InspectLike } from "./inspect.js";
 import { HostPathResolver, resolveJoins, resolveMounts, volumeBind, type VolumeInfo } from "./resolve.js";
 import { collectHostFacts } from "./host.js";
 import { diskImageDigests, diskVolume, readDiskState } from "./fromdisk.js";
+import { redactExecAction } from "../rules/audit/exec-program.js";
 import { readOciBundles, workloadFromOci, type OciBundle } from "./oci.js";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -161,7 +162,8 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
           try {
             await c.streamJson("/events", { since, until }, (o) => {
               const e = o as { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; time?: number; id?: string; status?: string };
-              const ev: HostEvent = { time: e.time ?? 0, type: e.Type ?? "", action: e.Action ?? e.status ?? "", actor: e.Actor?.ID ?? e.id ?? "" };
+              // Exec actions carry the command line, which may hold secrets: keep the program name only.
+              const ev: HostEvent = { time: e.time ?? 0, type: e.Type ?? "", action: redactExecAction(e.Action ?? e.status ?? ""), actor: e.Actor?.ID ?? e.id ?? "" };
               if (e.Actor?.Attributes) ev.attributes = e.Actor.Attributes;
               events.push(ev);
             });

@@ -36,6 +36,7 @@ export interface DaemonConfig {
 export interface HostEvent {
   time: number;
   type: string;
+  /** Exec actions keep the program name only (`exec_start: sh`): command lines may hold secrets. */
   action: string;
   actor: string;
   attributes?: Record<string, string>;

@@ -68,7 +68,9 @@ test("events: exec into a socket holder is medium; a container created and remov
   ] })] }, defaultPolicy(), { now: NOW }).filter((f) => f.concern === "event");
   const bySev = fs.map((f) => [f.severity, f.message.slice(0, 40)]).sort();
   assert.equal(fs.length, 3, JSON.stringify(bySev));
-  assert.ok(fs.some((f) => f.severity === "medium" && /inside container holder, which holds a runtime socket/.test(f.message) && /docker run --privileged/.test(f.message)));
+  assert.ok(fs.some((f) => f.severity === "medium" && /\(program sh\) inside container holder, which holds a runtime socket/.test(f.message)));
+  // The rest of the command line may hold secrets: it is never in a finding.
+  assert.ok(fs.every((f) => !/docker run|--privileged/.test(f.message)));
   assert.ok(fs.some((f) => f.severity === "low" && /Container tmp \(image alpine\)/.test(f.message)));
   assert.ok(fs.some((f) => f.severity === "high" && /cryptominer/.test(f.message)));
 });

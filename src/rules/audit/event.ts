@@ -1,6 +1,7 @@
 import type { HostRule, RuleHit } from "../types.js";
 import type { Workload } from "../../model/workload.js";
 import { MINER_IMAGE, containerLabel, isRisky } from "./util.js";
+import { execProgram } from "./exec-program.js";
 
 /**
  * Recent daemon events (`/events?since&until`; dockerd keeps only the last 256): exec into containers
@@ -33,8 +34,9 @@ export const recentEvents: HostRule = {
         const w = byId.get(e.actor);
         const risky = w ? isRisky(w) : undefined;
         if (w && risky && action === "exec_start") {
-          const cmd = e.action.includes(":") ? e.action.slice(e.action.indexOf(":") + 1).trim() : "";
-          hits.push({ key: `exec:${e.actor}:${e.time}`, severity: "medium", message: `At ${when} someone ran a command${cmd ? ` (${cmd})` : ""} inside container ${containerLabel(w)}, which ${risky}.` });
+          // The program's name only: the rest of the command line may hold secrets (see exec-program.ts).
+          const prog = execProgram(e.action);
+          hits.push({ key: `exec:${e.actor}:${e.time}`, severity: "medium", message: `At ${when} someone ran a command${prog ? ` (program ${prog})` : ""} inside container ${containerLabel(w)}, which ${risky}.` });
         }
       } else if (action === "create") {
         created.set(e.actor, { time: e.time, ...(e.attributes?.image ? { image: e.attributes.image } : {}), ...(e.attributes?.name ? { name: e.attributes.name } : {}) });
