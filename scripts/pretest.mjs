@@ -11,6 +11,8 @@ if (!existsSync("/bin/busybox")) need.push("busybox-static");
 if (!has("setpriv")) need.push("util-linux");
 if (!has("sshd") && !existsSync("/usr/sbin/sshd")) need.push("openssh-server", "openssh-client");
 if (!has("openssl")) need.push("openssl");
+// The audit reads runtime sockets' POSIX ACLs with getfacl; the ACL test sets them with setfacl.
+if (!has("getfacl") || !has("setfacl")) need.push("acl");
 // The HTML report test drives Debian's chromium through playwright-core (no browser download).
 if (!existsSync("/usr/bin/chromium")) need.push("chromium");
 

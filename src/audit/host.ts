@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { DaemonConfig, DaemonListener, HostFacts, SocketFile } from "../model/hostfacts.js";
 import { socketExposure } from "../model/hostpath.js";
 import type { KnownSocket } from "./resolve.js";
+import { aclAllows, aclFromMode, formatAclEntry, isExtended, readAcl, type AclEntry } from "./acl.js";
 
 export interface Account {
   name: string;
@@ -43,21 +44,53 @@ export function parseGroup(text: string): Group[] {
   return out;
 }
 
-/** Who can connect() to a socket: root, the owner (write bit), members of the group and users whose
- *  primary group it is (group write bit), everyone (other write bit). connect() needs write. */
-export function whoCanOpen(sock: { uid: number; gid: number; mode: number }, users: Account[], groups: Group[]): { users: string[]; everyone: boolean } {
-  if (sock.mode & 0o002) return { users: ["everyone"], everyone: true };
+/**
+ * Who can connect() to a socket (connect() needs write permission on the socket file): root, and
+ * every account the POSIX access check lets write — the owner entry for the owner, named ACL user
+ * entries, the owning group and named ACL group entries for members (from /etc/group) and
+ * primary-group users (from /etc/passwd), `other` for the rest. Named entries and the owning
+ * group are limited by the ACL mask. Without an ACL the mode bits are that check.
+ * `viaAcl` (when an ACL was given) names those let in by a named ACL entry only.
+ */
+export function whoCanOpen(
+  sock: { uid: number; gid: number; mode: number },
+  users: Account[],
+  groups: Group[],
+  acl?: readonly AclEntry[],
+): { users: string[]; everyone: boolean; viaAcl?: string[] } {
+  const entries = acl ?? aclFromMode(sock.mode);
+  const viaAcl: string[] = [];
+  const withAcl = <T extends object>(o: T) => (acl ? { ...o, viaAcl } : o);
+  if (entries.find((e) => e.tag === "other")?.perms.includes("w")) return withAcl({ users: ["everyone"], everyone: true });
   const names = new Set<string>(["root"]);
-  if (sock.mode & 0o200) {
-    const owner = users.find((u) => u.uid === sock.uid);
-    names.add(owner ? owner.name : `uid ${sock.uid}`);
+  const memberOf = (name: string) => groups.filter((g) => g.members.includes(name)).map((g) => g.gid);
+  // Everyone the files know of, with their groups; plus owner / named-entry uids with no account.
+  const subjects: { label: string; uid?: number; gids: number[] }[] = users.map((u) => ({ label: u.name, uid: u.uid, gids: [u.gid, ...memberOf(u.name)] }));
+  const known = new Set(users.map((u) => u.name));
+  for (const g of groups) for (const m of g.members) if (!known.has(m)) (known.add(m), subjects.push({ label: m, gids: memberOf(m) }));
+  const uids = new Set(users.map((u) => u.uid));
+  for (const uid of [sock.uid, ...entries.filter((e) => e.tag === "user" && e.id !== undefined).map((e) => e.id!)]) {
+    if (!uids.has(uid)) (uids.add(uid), subjects.push({ label: `uid ${uid}`, uid, gids: [] }));
   }
-  if (sock.mode & 0o020) {
-    const g = groups.find((x) => x.gid === sock.gid);
-    for (const m of g?.members ?? []) names.add(m);
-    for (const u of users) if (u.gid === sock.gid) names.add(u.name);
+  const grantedGroups = new Set<number>();
+  for (const s of subjects) {
+    // A group member with no passwd entry: no uid to match owner or named-user entries against.
+    const r = aclAllows(entries, sock, { uid: s.uid ?? -1, gids: s.gids }, "w");
+    if (!r.allowed) continue;
+    names.add(s.label);
+    if (r.by.startsWith("user:") || r.by.startsWith("group:")) viaAcl.push(s.label);
+    if (r.by.startsWith("group:")) grantedGroups.add(Number(r.by.slice(6)));
   }
-  return { users: [...names], everyone: false };
+  // A named group entry that lets write in but that no known account holds: any process given that
+  // gid (a container's --group-add) can open the socket; name the group itself.
+  for (const e of entries) {
+    if (e.tag !== "group" || e.id === undefined || grantedGroups.has(e.id)) continue;
+    if (!aclAllows(entries, sock, { uid: -1, gids: [e.id] }, "w").allowed) continue;
+    const label = `group ${groups.find((g) => g.gid === e.id)?.name ?? e.id}`;
+    names.add(label);
+    viaAcl.push(label);
+  }
+  return withAcl({ users: [...names], everyone: false });
 }
 
 /** Well-known runtime socket locations (REFERENCE §1.6 and hostpath's list), `*` = any uid. */
@@ -340,7 +373,7 @@ export interface LocalHostFacts {
 }
 
 /** Everything about the local host (the audit calls this when the daemon is local). */
-export async function collectHostFacts(opts: { host: string; extraSockets?: string[]; persistenceSince?: number; probeListeners?: boolean }): Promise<LocalHostFacts> {
+export async function collectHostFacts(opts: { host: string; extraSockets?: string[]; persistenceSince?: number; probeListeners?: boolean; readAcl?: boolean }): Promise<LocalHostFacts> {
   const errors: string[] = [];
   const [passwd, group] = await Promise.all([readText("/etc/passwd"), readText("/etc/group")]);
   const users = parsePasswd(passwd ?? "");
@@ -393,8 +426,18 @@ export async function collectHostFacts(opts: { host: string; extraSockets?: stri
       if (seenIno.has(key)) continue; // /var/run/docker.sock and /run/docker.sock are one socket
       seenIno.add(key);
       const mode = st.mode & 0o7777;
-      const who = whoCanOpen({ uid: st.uid, gid: st.gid, mode }, users, groups);
+      // ACLs can let users in that the mode bits do not show; if they cannot be read, say so.
+      const acl = opts.readAcl === false ? undefined : await readAcl(path);
+      const who = whoCanOpen({ uid: st.uid, gid: st.gid, mode }, users, groups, acl?.ok ? acl.acl : undefined);
       const s: SocketFile = { path, runtime, uid: st.uid, gid: st.gid, mode, openableBy: who.users, worldWritable: who.everyone };
+      if (acl?.ok && isExtended(acl.acl)) {
+        const names = { user: (uid: number) => users.find((u) => u.uid === uid)?.name, group: (gid: number) => groups.find((g) => g.gid === gid)?.name };
+        s.acl = acl.acl.map((e) => formatAclEntry(e, names));
+        if (who.viaAcl?.length) s.openableViaAcl = who.viaAcl;
+      } else if (acl && !acl.ok) {
+        // In the host facts and in the socket-access finding; not an audit error (the rest stands).
+        s.aclError = acl.error;
+      }
       const owner = users.find((u) => u.uid === st.uid)?.name;
       const grp = groups.find((g) => g.gid === st.gid)?.name;
       if (owner) s.owner = owner;

@@ -10,7 +10,12 @@ export interface SocketFile {
   /** Users who can open it: owner, members of the group, users whose primary group it is. */
   openableBy?: string[];
   worldWritable?: boolean;
+  /** Extended POSIX ACL entries (`user:ci:rw-`, `mask::rw-`), when the socket has any. */
   acl?: string[];
+  /** Those of `openableBy` let in by a named ACL entry (not by owner, owning group or mode bits). */
+  openableViaAcl?: string[];
+  /** The ACL could not be read (getfacl missing or failing): more accounts may be able to open it. */
+  aclError?: string;
 }
 
 export interface DaemonListener {

@@ -1,7 +1,7 @@
 import type { HostRule, RuleHit } from "../types.js";
 import type { Severity } from "../../model/severity.js";
 
-/** Who on the host can open a runtime socket (owner, group members, primary-group users, world). */
+/** Who on the host can open a runtime socket (owner, group members, primary-group users, POSIX ACL entries, world). */
 export const hostSocketAccess: HostRule = {
   kind: "host",
   meta: {
@@ -12,9 +12,10 @@ export const hostSocketAccess: HostRule = {
     anchor: "host-socket-access",
     meaning:
       "Membership of the socket's group (usually `docker`) is root on the host: any member can start a privileged container with / mounted, " +
-      "without sudo and without a password prompt or log entry of the kind sudo leaves. A world-writable socket gives that to every local user and service.",
+      "without sudo and without a password prompt or log entry of the kind sudo leaves. A world-writable socket gives that to every local user and service; " +
+      "a POSIX ACL entry (`setfacl -m u:ci:rw`) gives it to one account without any group membership and without changing what `ls -l` shows (only a `+` after the mode).",
     decision:
-      "Keep the socket root:docker 0660 (or stricter) and the docker group empty of people and services that should not be root; " +
+      "Keep the socket root:docker 0660 (or stricter) with no ACL entries (`setfacl -b`), and the docker group empty of people and services that should not be root; " +
       "use rootless Docker for developers, and a filtering proxy for services that need the API.",
   },
   check(h) {
@@ -27,12 +28,20 @@ export const hostSocketAccess: HostRule = {
         continue;
       }
       const others = (s.openableBy ?? []).filter((u) => u !== "root");
-      if (!others.length) continue;
+      const viaAcl = new Set(s.openableViaAcl ?? []);
+      const aclNote = s.acl?.length ? ` ACL: ${s.acl.join(",")}.` : "";
+      const unknownAcl = s.aclError ? ` Its ACL could not be read (${s.aclError}): accounts an ACL lets in are not listed.` : "";
+      if (!others.length) {
+        // Nobody but root by the mode bits; an unread ACL leaves that open, so say so (info).
+        if (s.aclError) hits.push({ key: `${s.path}:acl-unknown`, severity: "info", message: `The ${s.runtime} socket ${s.path} (${owner}) opens only for root by its mode bits.${unknownAcl}` });
+        continue;
+      }
       const severity: Severity = "high";
+      const listed = others.map((u) => (viaAcl.has(u) ? `${u} (via ACL)` : u));
       hits.push({
         key: `${s.path}:${others.slice().sort().join(",")}`,
         severity,
-        message: `The ${s.runtime} socket ${s.path} (${owner}) can be opened by ${others.join(", ")}: ${others.length === 1 ? "that account is" : "each of them is"} root on this host in effect.`,
+        message: `The ${s.runtime} socket ${s.path} (${owner}) can be opened by ${listed.join(", ")}: ${others.length === 1 ? "that account is" : "each of them is"} root on this host in effect.${aclNote}${unknownAcl}`,
       });
     }
     for (const u of h.unreachable ?? []) {

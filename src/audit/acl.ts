@@ -1,0 +1,126 @@
+/**
+ * POSIX ACLs on runtime sockets: `setfacl -m u:ci:rw /var/run/docker.sock` gives `ci` the daemon
+ * (root on the host) without any group membership and without changing the mode bits an `ls -l`
+ * shows. Read with `getfacl` (Debian package `acl`) and judged with the POSIX.1e access check.
+ */
+import { execFile } from "node:child_process";
+
+export interface AclEntry {
+  tag: "user" | "group" | "mask" | "other";
+  /** Named entries (`user:1000:rw-`): the uid or gid. Absent for user::, group::, mask::, other::. */
+  id?: number;
+  /** `rwx` letters present (e.g. "rw"). */
+  perms: string;
+}
+
+export class AclParseError extends Error {}
+
+/**
+ * `getfacl -cpn` output → entries. Numeric ids (`-n`), no header (`-c`); `#effective:` comments
+ * are dropped (the mask is applied by `aclAllows`, not taken from getfacl's comment).
+ */
+export function parseGetfacl(text: string): AclEntry[] {
+  const out: AclEntry[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*$/, "").trim();
+    if (!line) continue;
+    const m = /^(user|group|mask|other|u|g|m|o):([^:]*):([rwx-]{3})$/.exec(line);
+    if (!m) throw new AclParseError(`unexpected getfacl line: ${JSON.stringify(raw.slice(0, 80))}`);
+    const tag = ({ u: "user", g: "group", m: "mask", o: "other" } as Record<string, AclEntry["tag"]>)[m[1]!] ?? (m[1] as AclEntry["tag"]);
+    const q = m[2]!;
+    if (q !== "" && !/^\d+$/.test(q)) throw new AclParseError(`non-numeric ACL qualifier ${JSON.stringify(q)} (getfacl must run with -n)`);
+    const e: AclEntry = { tag, perms: m[3]!.replace(/-/g, "") };
+    if (q !== "") e.id = Number(q);
+    out.push(e);
+  }
+  if (!out.some((e) => e.tag === "user" && e.id === undefined) || !out.some((e) => e.tag === "other")) throw new AclParseError("getfacl output has no user:: or other:: entry");
+  return out;
+}
+
+/** Named user/group entries or a mask: an ACL beyond what the mode bits say. */
+export function isExtended(acl: readonly AclEntry[]): boolean {
+  return acl.some((e) => e.id !== undefined || e.tag === "mask");
+}
+
+/** The minimal ACL equivalent to mode bits (no ACL on the file). */
+export function aclFromMode(mode: number): AclEntry[] {
+  const p = (bits: number) => (bits & 4 ? "r" : "") + (bits & 2 ? "w" : "") + (bits & 1 ? "x" : "");
+  return [
+    { tag: "user", perms: p((mode >> 6) & 7) },
+    { tag: "group", perms: p((mode >> 3) & 7) },
+    { tag: "other", perms: p(mode & 7) },
+  ];
+}
+
+export interface AccessResult {
+  allowed: boolean;
+  /** Which entry decided: `owner`, `user:<uid>`, `group` (owning group), `group:<gid>`, `other`, `root`. */
+  by: string;
+}
+
+/**
+ * The POSIX.1e access check (acl(5), "ACCESS CHECK ALGORITHM") for one permission letter:
+ * the owner entry for the owner; else a named user entry (masked); else every group entry that
+ * matches one of the process's groups (owning group and named groups, masked) — granted if any of
+ * them has the permission, denied if some matched and none has it; else `other`. uid 0 passes
+ * (CAP_DAC_OVERRIDE). connect() on a Unix socket needs `w`.
+ */
+export function aclAllows(acl: readonly AclEntry[], file: { uid: number; gid: number }, who: { uid: number; gids: readonly number[] }, perm: "r" | "w" | "x"): AccessResult {
+  if (who.uid === 0) return { allowed: true, by: "root" };
+  const mask = acl.find((e) => e.tag === "mask");
+  const masked = (e: AclEntry) => e.perms.includes(perm) && (!mask || mask.perms.includes(perm));
+  if (who.uid === file.uid) {
+    const owner = acl.find((e) => e.tag === "user" && e.id === undefined);
+    return { allowed: !!owner?.perms.includes(perm), by: "owner" };
+  }
+  const named = acl.find((e) => e.tag === "user" && e.id === who.uid);
+  if (named) return { allowed: masked(named), by: `user:${who.uid}` };
+  let matched = false;
+  for (const e of acl) {
+    if (e.tag !== "group") continue;
+    const gid = e.id ?? file.gid;
+    if (!who.gids.includes(gid)) continue;
+    matched = true;
+    if (masked(e)) return { allowed: true, by: e.id === undefined ? "group" : `group:${e.id}` };
+  }
+  if (matched) return { allowed: false, by: "group" };
+  const other = acl.find((e) => e.tag === "other");
+  return { allowed: !!other?.perms.includes(perm), by: "other" };
+}
+
+export type AclRead = { ok: true; acl: AclEntry[] } | { ok: false; error: string };
+
+/**
+ * Read a file's access ACL with `getfacl -cpn --absolute-names <path>` (argv array, no shell;
+ * bounded time and output). Never throws: a missing `getfacl` or a failure is returned as an
+ * error the host facts carry, so "no ACL" is never assumed silently.
+ */
+export function readAcl(path: string, opts: { timeoutMs?: number; getfacl?: string } = {}): Promise<AclRead> {
+  return new Promise((resolve) => {
+    execFile(
+      opts.getfacl ?? "getfacl",
+      ["-cpn", "--absolute-names", "--", path],
+      { timeout: opts.timeoutMs ?? 3000, maxBuffer: 64 * 1024, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" } },
+      (err, stdout, stderr) => {
+        if (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === "ENOENT") return resolve({ ok: false, error: "getfacl is not installed (Debian package acl), so ACLs were not read" });
+          if ((err as { killed?: boolean }).killed) return resolve({ ok: false, error: `getfacl did not answer within ${opts.timeoutMs ?? 3000} ms` });
+          return resolve({ ok: false, error: `getfacl failed: ${(stderr || err.message).trim().split("\n")[0]}` });
+        }
+        try {
+          resolve({ ok: true, acl: parseGetfacl(stdout) });
+        } catch (e) {
+          resolve({ ok: false, error: `getfacl output not understood: ${(e as Error).message}` });
+        }
+      },
+    );
+  });
+}
+
+/** `user:65534:rw-` style text for messages and host facts, with names when known. */
+export function formatAclEntry(e: AclEntry, names: { user(uid: number): string | undefined; group(gid: number): string | undefined }): string {
+  const q = e.id === undefined ? "" : e.tag === "user" ? (names.user(e.id) ?? String(e.id)) : (names.group(e.id) ?? String(e.id));
+  const p = ["r", "w", "x"].map((c) => (e.perms.includes(c) ? c : "-")).join("");
+  return `${e.tag}:${q}:${p}`;
+}
