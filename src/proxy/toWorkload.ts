@@ -4,25 +4,41 @@
  * namespace joins) are resolved through the `Resolver`, which the server backs with inspect
  * requests to the upstream daemon.
  */
-import { namespaceFromMode, ENGINE_NAMESPACE_FIELDS } from "../model/namespace.js";
-import { emptyWorkload, envVar, type Mount, type NamespaceName, type NamespaceSetting, type Workload } from "../model/workload.js";
+import { ENGINE_NAMESPACE_FIELDS } from "../model/namespace.js";
+import { emptyWorkload, envVar, type Mount, type Workload } from "../model/workload.js";
 import { located } from "../model/location.js";
 import { socketExposure } from "../model/hostpath.js";
+import {
+  EngineConfigError,
+  bindSpec,
+  isMountMode,
+  localVolumeHostPath as engineLocalVolumeHostPath,
+  mountSpec,
+  namedVolumeVia,
+  normalizeSecurityOpt as engineNormalizeSecurityOpt,
+  specMounts,
+  workloadFromEngine,
+  type DaemonDefaults,
+  type EngineConfig,
+  type EngineHostConfig,
+  type SpecMount,
+} from "../engine/workload.js";
 import { HttpError } from "./http1.js";
 import {
   CONFIG_FIELDS,
   HOST_CONFIG,
   decodeInto,
+  foldKey,
   get,
   getBool,
   getList,
   getMap,
   getStr,
   getStrings,
-  getStruct,
-  has,
   isStruct,
+  type GoSlice,
   type GoStruct,
+  type GoValue,
   type JNode,
 } from "./gojson.js";
 
@@ -47,6 +63,10 @@ export interface Resolver {
   realHostPath?(path: string): Promise<string>;
   /** Is this host path the daemon's own socket (same device and inode), under whatever name? */
   isDaemonSocket?(path: string): Promise<boolean>;
+  /** What the daemon fills in on its own (default cgroupns mode, default runtime), from `GET /info`:
+   *  a value equal to it is dropped from the model, as the audit drops it. Without it, an explicit
+   *  `CgroupnsMode: host` is judged even where it is the daemon's default (the stricter reading). */
+  daemonDefaults?(): Promise<DaemonDefaults>;
 }
 
 /** Build ContainerInfo from `GET /containers/{id}/json` (decoded with the same Go schema). */
@@ -87,10 +107,77 @@ export function plainToNode(v: unknown): JNode {
 
 const MAX_DEPTH = 4;
 
-/** Valid bind/volume mode words (moby volume/mounts linux parser). */
-const MODE_WORD = /^(ro|rw|z|Z|nocopy|shared|rshared|slave|rslave|private|rprivate|delegated|cached|consistent)$/;
-function isMode(s: string): boolean {
-  return s.split(",").every((w) => MODE_WORD.test(w));
+// ───────────────────────────── decoded Go values → the plain Engine JSON the shared core reads ─────────────────────────────
+
+/** A decoded value as plain JSON with canonical field names: what the daemon would store. Opaque
+ *  values keep their keys as written (their duplicates and case collisions were refused). */
+export function goToPlain(v: GoValue | GoSlice): unknown {
+  if (v === undefined) return undefined;
+  if (typeof v !== "object") return v;
+  if (Array.isArray(v)) return (v as GoValue[]).map(goToPlain);
+  switch (v.kind) {
+    case "struct": {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of v.fields) {
+        const p = goToPlain(x);
+        if (p !== undefined) o[k] = p;
+      }
+      return o;
+    }
+    case "map": {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of v.entries) o[k] = goToPlain(x) ?? null;
+      return o;
+    }
+    case "slice":
+      return v.items.map((x) => goToPlain(x) ?? null);
+    case "opaque":
+      return nodeToPlain(v.node);
+  }
+}
+
+function nodeToPlain(n: JNode): unknown {
+  switch (n.t) {
+    case "obj": {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of n.entries) o[k] = nodeToPlain(x);
+      return o;
+    }
+    case "arr":
+      return n.items.map(nodeToPlain);
+    case "str":
+      return n.v;
+    case "num":
+      return Number(n.raw);
+    case "bool":
+      return n.v;
+    case "null":
+      return null;
+  }
+}
+
+/** `DeviceRequest`'s Go fields. The proxy keeps `DeviceRequests` opaque (forwarded as written), so
+ *  its keys are matched here the way Go matches them (case-insensitively, with simple folding);
+ *  the opaque check already refused two keys that fold alike. */
+const DEVICE_REQUEST_FIELDS = ["Driver", "Count", "DeviceIDs", "Capabilities", "Options"];
+function canonicalDeviceRequests(x: unknown): unknown {
+  if (!Array.isArray(x)) return x;
+  return x.map((r) => {
+    if (!r || typeof r !== "object" || Array.isArray(r)) return r;
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r as Record<string, unknown>)) {
+      const f = DEVICE_REQUEST_FIELDS.find((name) => name === k) ?? DEVICE_REQUEST_FIELDS.find((name) => foldKey(name) === foldKey(k));
+      if (f) o[f] = v; // Go drops keys no field takes
+    }
+    return o;
+  });
+}
+
+function plainHostConfig(hc: GoStruct | undefined): EngineHostConfig | undefined {
+  if (!hc) return undefined;
+  const o = goToPlain(hc) as Record<string, unknown>;
+  if ("DeviceRequests" in o) o.DeviceRequests = canonicalDeviceRequests(o.DeviceRequests);
+  return o as EngineHostConfig;
 }
 
 export interface BuildContext {
@@ -101,69 +188,51 @@ export interface BuildContext {
 }
 
 /** Workloads for a container defined by (Config, HostConfig): the container itself first, then
- *  the containers whose namespaces it joins (a join is as dangerous as its target). */
+ *  the containers whose namespaces it joins (a join is as dangerous as its target). Every field is
+ *  read by the core the audit shares (src/engine/workload.ts); what needs the daemon is looked up here. */
 export async function containerToWorkloads(config: GoStruct | undefined, hc: GoStruct | undefined, ctx: BuildContext, depth = 0): Promise<Workload[]> {
   const source: Workload["source"] = { door: "proxy", object: ctx.object };
   if (ctx.container) source.container = ctx.container;
-  const w = emptyWorkload(source);
+  const defaults: DaemonDefaults = ctx.resolver.daemonDefaults ? await ctx.resolver.daemonDefaults() : {};
+  const phc = plainHostConfig(hc);
+  const w = workloadFromEngine(config ? (goToPlain(config) as EngineConfig) : undefined, phc, source, defaults);
   const extra: Workload[] = [];
-  const image = getStr(config, "Image");
-  if (image) w.image = located(image);
-  const user = getStr(config, "User");
-  if (user) w.user = located(user);
-  w.labels = getMap(config, "Labels");
-  for (const e of getStrings(config, "Env")) {
-    const eq = e.indexOf("=");
-    w.env.push(located(eq < 0 ? envVar(e, undefined) : envVar(e.slice(0, eq), e.slice(eq + 1))));
-  }
-  if (hc) await applyHostConfig(w, hc, ctx, depth, extra);
+  if (hc && phc) await resolveHostConfig(w, phc, ctx, depth, extra);
   return [w, ...extra];
 }
 
-async function applyHostConfig(w: Workload, hc: GoStruct, ctx: BuildContext, depth: number, extra: Workload[]): Promise<void> {
+async function resolveHostConfig(w: Workload, hc: EngineHostConfig, ctx: BuildContext, depth: number, extra: Workload[]): Promise<void> {
   const r = ctx.resolver;
-  if (getBool(hc, "Privileged")) w.privileged = located(true);
-  for (const c of [...getStrings(hc, "CapAdd"), ...getStrings(hc, "Capabilities")]) w.capAdd.push(located(c));
-  for (const c of getStrings(hc, "CapDrop")) w.capDrop.push(located(c));
-  for (const g of getStrings(hc, "GroupAdd")) w.groups.push(located(g));
-  for (const d of getList(hc, "Devices")) {
-    const p = isStruct(d) ? getStr(d, "PathOnHost") : undefined;
-    if (p) w.devices.push(located(p));
-  }
-  for (const rule of getStrings(hc, "DeviceCgroupRules")) w.deviceCgroupRules.push(located(rule));
-  for (const s of getStrings(hc, "SecurityOpt")) w.securityOpt.push(located(normalizeSecurityOpt(s)));
-  // `MaskedPaths: []` / `ReadonlyPaths: []` (not absent) unmask /proc like systempaths=unconfined.
-  if (has(hc, "MaskedPaths") && getStrings(hc, "MaskedPaths").length === 0) w.securityOpt.push(located("systempaths=unconfined"));
-  else if (has(hc, "ReadonlyPaths") && getStrings(hc, "ReadonlyPaths").length === 0) w.securityOpt.push(located("systempaths=unconfined"));
-
   for (const [field, ns] of ENGINE_NAMESPACE_FIELDS) {
-    const raw = getStr(hc, field);
-    if (raw === undefined || raw === "") continue;
-    const s = namespaceFromMode(ns, raw);
-    w.namespaces[ns] = located(s);
-    if (s.mode === "container" && s.ref !== undefined) {
-      // Joining another container's namespace gives what that container has (its host
-      // namespaces, its mounts through /proc/<pid>/root): judge the target too.
-      const target = await r.container(s.ref);
-      if (!target) throw new HttpError(404, `sockwarden: no such container ${JSON.stringify(s.ref)} (${field} container:${s.ref})`);
-      if (depth >= MAX_DEPTH) throw new HttpError(400, "sockwarden: namespace/volume references nested too deep");
-      const tw = await containerToWorkloads(target.config, target.hostConfig, {
-        resolver: r,
-        object: `container ${target.name} (joined by ${ctx.object} through ${field} container:${s.ref})`,
-        container: { id: target.id, name: target.name, state: target.state },
-      }, depth + 1);
-      extra.push(...tw);
-      const tns = tw[0]?.namespaces[ns];
-      if (tns && tns.value.mode === "host") w.namespaces[ns] = located({ mode: "host", raw: `${raw} (which uses the host's ${ns} namespace)` });
-    }
+    const s = w.namespaces[ns]?.value;
+    if (!s || s.mode !== "container" || s.ref === undefined) continue;
+    const raw = s.raw;
+    // Joining another container's namespace gives what that container has (its host
+    // namespaces, its mounts through /proc/<pid>/root): judge the target too.
+    const target = await r.container(s.ref);
+    if (!target) throw new HttpError(404, `sockwarden: no such container ${JSON.stringify(s.ref)} (${field} container:${s.ref})`);
+    if (depth >= MAX_DEPTH) throw new HttpError(400, "sockwarden: namespace/volume references nested too deep");
+    const tw = await containerToWorkloads(target.config, target.hostConfig, {
+      resolver: r,
+      object: `container ${target.name} (joined by ${ctx.object} through ${field} container:${s.ref})`,
+      container: { id: target.id, name: target.name, state: target.state },
+    }, depth + 1);
+    extra.push(...tw);
+    const tns = tw[0]?.namespaces[ns];
+    if (tns && tns.value.mode === "host") w.namespaces[ns] = located({ mode: "host", raw: `${raw} (which uses the host's ${ns} namespace)` });
   }
 
-  const volumeDriver = getStr(hc, "VolumeDriver") ?? "";
-  for (const b of getStrings(hc, "Binds")) w.mounts.push(...(await bindToMounts(b, volumeDriver, r)));
-  for (const m of getList(hc, "Mounts")) if (isStruct(m)) w.mounts.push(...(await mountToMounts(m, r)));
-  for (const vf of getStrings(hc, "VolumesFrom")) {
+  let specs: SpecMount[];
+  try {
+    specs = specMounts(hc);
+  } catch (e) {
+    if (e instanceof EngineConfigError) throw new HttpError(400, `sockwarden: ${e.message}`);
+    throw e;
+  }
+  for (const sm of specs) w.mounts.push(await resolveSpecMount(sm, r));
+  for (const vf of Array.isArray(hc.VolumesFrom) ? hc.VolumesFrom.filter((x): x is string => typeof x === "string") : []) {
     const colon = vf.lastIndexOf(":");
-    const ref = colon > 0 && isMode(vf.slice(colon + 1)) ? vf.slice(0, colon) : vf;
+    const ref = colon > 0 && isMountMode(vf.slice(colon + 1)) ? vf.slice(0, colon) : vf;
     const mode = ref === vf ? "" : vf.slice(colon + 1);
     const src = await r.container(ref);
     if (!src) throw new HttpError(404, `sockwarden: no such container ${JSON.stringify(ref)} (VolumesFrom)`);
@@ -198,91 +267,40 @@ async function applyHostConfig(w: Workload, hc: GoStruct, ctx: BuildContext, dep
   }
 }
 
-export function normalizeSecurityOpt(s: string): string {
-  // Old form `seccomp:unconfined`; the daemon accepts both separators.
-  const eq = s.indexOf("=");
-  const colon = s.indexOf(":");
-  if (eq < 0 && colon > 0) return s.slice(0, colon) + "=" + s.slice(colon + 1);
-  return s;
-}
-
-/** A local-driver volume's options that mount something of the host. */
-export function localVolumeHostPath(driver: string, opts: Record<string, string>): string | undefined {
-  if (driver !== "" && driver !== "local") return undefined;
-  const device = opts.device;
-  if (device === undefined || device === "") return undefined;
-  const type = opts.type ?? "";
-  // NFS/CIFS devices are remote (`:/export`, `//server/share`); tmpfs has no host source.
-  if (type === "tmpfs" || !device.startsWith("/")) return undefined;
-  return device;
-}
-
-async function namedVolumeMount(name: string, target: string, readOnly: boolean, driverHint: string, r: Resolver, via: string): Promise<Mount[]> {
-  const out: Mount[] = [];
-  const m: Mount = { type: "volume", source: name, target, readOnly };
-  const info = await r.volume(name);
+/** A named volume from a spec: its driver options (asked of the daemon) may bind a host path. */
+async function resolveSpecMount(sm: SpecMount, r: Resolver): Promise<Mount> {
+  const m = sm.mount;
+  if (!sm.volume) return m;
+  const info = await r.volume(sm.volume.name);
   if (info) {
     m.driver = info.driver;
-    const hp = localVolumeHostPath(info.driver, info.options);
+    const hp = engineLocalVolumeHostPath(info.driver, info.options);
     if (hp) {
       m.hostPath = hp;
-      m.via = `named volume ${name} (driver ${info.driver || "local"} device=${hp}${via ? "; " + via : ""})`;
+      m.via = namedVolumeVia(sm.volume.name, info.options);
     }
-  } else if (driverHint) m.driver = driverHint;
-  out.push(m);
-  return out;
+  } else if (sm.volume.driverHint) m.driver = sm.volume.driverHint;
+  return m;
 }
 
+export const normalizeSecurityOpt = engineNormalizeSecurityOpt;
+
+/** A local-driver volume's options that mount something of the host. */
+export const localVolumeHostPath = engineLocalVolumeHostPath;
+
 export async function bindToMounts(spec: string, volumeDriver: string, r: Resolver): Promise<Mount[]> {
-  const parts = spec.split(":");
-  let src: string | undefined;
-  let dst: string;
-  let mode = "";
-  if (parts.length === 1) dst = parts[0]!;
-  else if (parts.length === 2) {
-    if (isMode(parts[1]!)) {
-      dst = parts[0]!;
-      mode = parts[1]!;
-    } else [src, dst] = parts as [string, string];
-  } else if (parts.length === 3) [src, dst, mode] = parts as [string, string, string];
-  else throw new HttpError(400, `sockwarden: invalid bind ${JSON.stringify(spec)} (expected source:target[:mode])`);
-  const readOnly = mode.split(",").includes("ro");
-  if (src === undefined || src === "") return [{ type: "volume", target: dst, readOnly }];
-  if (src.startsWith("/")) return [{ type: "bind", source: src, hostPath: src, target: dst, readOnly }];
-  return namedVolumeMount(src, dst, readOnly, volumeDriver, r, "");
+  try {
+    return [await resolveSpecMount(bindSpec(spec, volumeDriver), r)];
+  } catch (e) {
+    if (e instanceof EngineConfigError) throw new HttpError(400, `sockwarden: ${e.message}`);
+    throw e;
+  }
 }
 
 export async function mountToMounts(m: GoStruct, r: Resolver): Promise<Mount[]> {
-  const type = getStr(m, "Type") ?? "";
-  const source = getStr(m, "Source") ?? "";
-  const target = getStr(m, "Target") ?? "";
-  const readOnly = getBool(m, "ReadOnly") ?? false;
-  switch (type) {
-    case "bind":
-      return [{ type: "bind", source, hostPath: source, target, readOnly }];
-    case "npipe":
-      return [{ type: "npipe", source, hostPath: source, target, readOnly }];
-    case "tmpfs":
-      return [{ type: "tmpfs", target, readOnly }];
-    case "image":
-      return [{ type: "image", source, target, readOnly }];
-    case "volume": {
-      const out: Mount[] = [];
-      const vo = getStruct(m, "VolumeOptions");
-      const dc = getStruct(vo, "DriverConfig");
-      if (dc) {
-        // An inline driver config creates the volume when it does not exist yet.
-        const driver = getStr(dc, "Name") ?? "";
-        const hp = localVolumeHostPath(driver, getMap(dc, "Options"));
-        if (hp) out.push({ type: "volume", source, hostPath: hp, target, readOnly, driver: driver || "local", via: `VolumeOptions.DriverConfig (device=${hp})` });
-      }
-      if (source) out.push(...(await namedVolumeMount(source, target, readOnly, dc ? getStr(dc, "Name") ?? "" : "", r, "")));
-      else if (out.length === 0) out.push({ type: "volume", target, readOnly });
-      return out;
-    }
-    default:
-      return [{ type: "unknown", source, target, readOnly, uncertain: `mount type ${JSON.stringify(type)}` }];
-  }
+  const out: Mount[] = [];
+  for (const sm of mountSpec(goToPlain(m))) out.push(await resolveSpecMount(sm, r));
+  return out;
 }
 
 /** Exec create: the exec runs inside the container with the container's reach, plus its own flags. */

@@ -32,7 +32,7 @@ test("binds: host paths, named volumes resolved through the daemon, anonymous vo
   const m = w!.mounts;
   assert.deepEqual(m[0], { type: "bind", source: "/var/run/docker.sock", hostPath: "/var/run/docker.sock", target: "/s", readOnly: true });
   assert.equal(m[1]!.hostPath, "/etc"); // volume `data` binds /etc (driver options)
-  assert.match(m[1]!.via!, /named volume data/);
+  assert.match(m[1]!.via!, /named volume `data` \(driver options device=\/etc,o=bind,type=none\)/);
   assert.equal(m[2]!.hostPath, undefined); // plain local volume
   assert.equal(m[3]!.hostPath, undefined); // anonymous volume at /anon
   assert.equal(m[4]!.hostPath, undefined); // `/x:rw` is a target with a mode, not a host path
