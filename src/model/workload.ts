@@ -80,6 +80,23 @@ export interface EnvVar {
   value?: string;
 }
 
+/** One device request, as the Engine API's `DeviceRequest` (`Count: -1` = all devices). */
+export interface DeviceRequest {
+  driver?: string;
+  count?: number;
+  deviceIds?: string[];
+  /** OR of ANDs: `[["gpu"]]`, `[["gpu","compute"]]`. */
+  capabilities?: string[][];
+  options?: Record<string, string>;
+  /** As written, when it came from text (`--gpus all`, `gpus: all`). */
+  raw?: string;
+}
+
+export interface Sysctl {
+  name: string;
+  value: string;
+}
+
 export interface Workload {
   source: WorkloadSource;
   role: ContainerRole;
@@ -108,6 +125,15 @@ export interface Workload {
   labels: Record<string, string>;
   /** Kubernetes annotations of the object (used for annotation suppressions). */
   annotations?: Record<string, string>;
+  /** Devices requested from a device driver (`--gpus`, `HostConfig.DeviceRequests`, Compose `gpus:`
+   *  or `deploy.resources.reservations.devices`): host GPUs and the like, set up by the driver's hook. */
+  deviceRequests?: Located<DeviceRequest>[];
+  /** OCI runtime other than the daemon's default (`--runtime`, `HostConfig.Runtime`, Compose `runtime`). */
+  runtime?: Located<string>;
+  /** Host cgroup the container is placed under (`--cgroup-parent`, `HostConfig.CgroupParent`). */
+  cgroupParent?: Located<string>;
+  /** Kernel parameters set for the container (`--sysctl`, `HostConfig.Sysctls`, Compose `sysctls`). */
+  sysctls?: Located<Sysctl>[];
   /** Free-form facts a door knows and a rule may use (e.g. `published: true` for a dind service). */
   facts?: Record<string, unknown>;
 }
