@@ -6,6 +6,10 @@ import { sensitiveHostPath } from "./host-path.js";
 import { dangerousCapability } from "./capabilities.js";
 import { hostDevice } from "./devices.js";
 import { confinementDisabled } from "./security-opt.js";
+import { deviceRequest } from "./device-request.js";
+import { nonDefaultRuntime } from "./runtime.js";
+import { hostCgroupParent } from "./cgroup-parent.js";
+import { hostSysctl } from "./sysctl.js";
 import { daemonTcpClient, daemonTcpListener } from "./daemon-tcp.js";
 import { expiredException, suppressionWithoutReason, breakGlassExpired } from "./policy-rules.js";
 import { AUDIT_RULES } from "./audit/index.js";
@@ -20,6 +24,10 @@ export const RULES: readonly Rule[] = [
   dangerousCapability,
   hostDevice,
   confinementDisabled,
+  deviceRequest,
+  hostSysctl,
+  hostCgroupParent,
+  nonDefaultRuntime,
   daemonTcpClient,
   daemonTcpListener,
   expiredException,
