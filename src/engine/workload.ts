@@ -72,6 +72,18 @@ export interface DaemonDefaults {
   defaultRuntime?: string;
 }
 
+/** The defaults a daemon reports in `GET /info`: `CgroupVersion` "1" means containers get the host
+ *  cgroup namespace unless they ask otherwise (a daemon configured with `default-cgroupns-mode`
+ *  differently is not visible there); `DefaultRuntime` is what `Runtime` holds when none was asked. */
+export function daemonDefaultsFromInfo(info: unknown): DaemonDefaults {
+  const i = rec(info) ?? {};
+  const out: DaemonDefaults = {};
+  if (i.CgroupVersion === "1") out.cgroupnsHost = true;
+  const rt = str(i.DefaultRuntime);
+  if (rt) out.defaultRuntime = rt;
+  return out;
+}
+
 /** Bad input the daemon itself would refuse (a bind with four parts …). */
 export class EngineConfigError extends Error {}
 
