@@ -17,6 +17,8 @@ import { EngineClient, EngineError, mapLimit, resolveEndpoint, type Endpoint, ty
 import { workloadFromInspect, type InspectLike } from "./inspect.js";
 import { HostPathResolver, resolveJoins, resolveMounts, volumeBind, type VolumeInfo } from "./resolve.js";
 import { collectHostFacts } from "./host.js";
+import { archiveReader } from "./container-files.js";
+import { resolveUsers } from "./users.js";
 import { diskImageDigests, diskVolume, readDiskState } from "./fromdisk.js";
 import { redactExecAction } from "../rules/audit/exec-program.js";
 import { readOciBundles, workloadFromOci, type OciBundle } from "./oci.js";
@@ -218,6 +220,23 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       });
     }
     resolveJoins(workloads, containers);
+    // Names in Config.User / --group-add → the ids the runtime gives the process, from the
+    // container's own /etc/passwd and /etc/group (socket holders only: that is where it decides severity).
+    if (client) {
+      const reader = archiveReader(client, { sshCommand: opts.sshCommand, timeoutMs: opts.timeoutMs });
+      try {
+        await resolveUsers(workloads, reader);
+      } finally {
+        reader.close();
+      }
+    } else if (opts.fromDisk) {
+      await resolveUsers(workloads, undefined, { unavailable: "--from-disk does not read the container's /etc/passwd and /etc/group" });
+    }
+    // What makes root in a container not root on the host: the daemon's user-namespace remap, or a rootless daemon.
+    const daemons = infoDaemon ? [infoDaemon] : facts.daemon;
+    const remap = daemons.some((d) => !!d.usernsRemap);
+    const rootless = daemons.some((d) => d.rootless === true);
+    if (remap || rootless) for (const w of workloads) w.facts = { ...w.facts, ...(remap ? { daemonUsernsRemap: true } : {}), ...(rootless ? { daemonRootless: true } : {}) };
 
     const hosts = wantHost || unreachable.length || events.length ? [facts] : [];
     const findings = evaluate({ workloads, hosts }, policy, { now });

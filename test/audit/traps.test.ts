@@ -225,7 +225,7 @@ test("an exec into a container that holds the socket is an event finding", () =>
   const ev = result.report.findings.filter((f) => f.concern === "event");
   assert.equal(ev.length, 1, JSON.stringify(ev.map((f) => f.message)));
   assert.equal(ev[0]!.severity, "medium");
-  assert.match(ev[0]!.message, /ran a command \(id\) inside container t-ro, which holds a runtime socket/);
+  assert.match(ev[0]!.message, /ran a command \(program id\) inside container t-ro, which holds a runtime socket/);
 });
 
 test("events in the window are read from the daemon", () => {

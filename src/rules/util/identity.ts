@@ -1,4 +1,5 @@
 import type { Workload, Mount } from "../../model/workload.js";
+import { userResolutionOf } from "../../model/user-resolution.js";
 
 export type RootState = "root" | "non-root" | "unknown";
 
@@ -23,13 +24,21 @@ export function identityOf(w: Workload): Identity {
   }
   if (w.runAsNonRoot?.value === true) return { state: "non-root", gids, why: "runAsNonRoot: true" };
   const u = w.user?.value?.trim();
-  if (u === undefined || u === "") return { state: "unknown", gids, why: "no user is set, so the image decides: root for most images" };
+  // Audit door: the ids the runtime really gives the process (names looked up in the container's files).
+  const r = userResolutionOf(w);
+  if (r?.ok) {
+    const sg = r.groups.map((g) => g.gid);
+    const ids = `uid ${r.uid}, gid ${r.gid}${sg.length ? `, groups ${sg.join(",")}` : ""}`;
+    return { state: r.uid === 0 ? "root" : "non-root", uid: r.uid, gids: [r.gid, ...sg], why: `user: ${u || "(none)"} = ${ids} in the container's /etc/passwd and /etc/group` };
+  }
+  const unresolved = r && !r.ok ? `; its ids could not be resolved: ${r.reason}` : "";
+  if (u === undefined || u === "") return { state: "unknown", gids, why: `no user is set, so the image decides: root for most images${unresolved}` };
   if (w.user?.uncertain || /\$/.test(u)) return { state: "unknown", gids, why: `user ${u} is not resolved` };
   const [name, group] = u.split(":", 2) as [string, string | undefined];
   if (group && /^\d+$/.test(group)) gids.push(Number(group));
-  if (name === "root" || name === "0") return { state: "root", uid: 0, gids, why: `user: ${u}` };
-  if (/^\d+$/.test(name)) return { state: "non-root", uid: Number(name), gids, why: `user: ${u}` };
-  return { state: "non-root", gids, why: `user: ${u}` };
+  if (name === "root" || name === "0") return { state: "root", uid: 0, gids, why: `user: ${u}${unresolved}` };
+  if (/^\d+$/.test(name)) return { state: "non-root", uid: Number(name), gids, why: `user: ${u}${unresolved}` };
+  return { state: "non-root", gids, why: `user: ${u}${unresolved}` };
 }
 
 /** Could a process with this identity connect() to a socket with that owner and mode?

@@ -1,0 +1,74 @@
+/**
+ * Which uid and gids a container's process really gets, for the containers where that decides
+ * severity (those holding a runtime socket): `Config.User` and `--group-add` resolved the way the
+ * runtime does at start (./execuser.ts), against the container's own /etc/passwd and /etc/group,
+ * read read-only through the daemon (./container-files.ts). Runs after the workloads are built;
+ * never fails the audit: a failure becomes `userResolution: {ok: false, reason}`, which the
+ * findings quote.
+ */
+import type { Workload } from "../model/workload.js";
+import { socketExposure } from "../model/hostpath.js";
+import { setUserResolution, type UserResolution } from "../model/user-resolution.js";
+import { mapLimit } from "../engine/index.js";
+import type { ContainerFileReader, FileRead } from "./container-files.js";
+import { ExecUserError, getAdditionalGroups, getExecUser, needsFiles } from "./execuser.js";
+
+/** Does the container hold a runtime socket (as the live host showed it, or by name)? */
+function holdsRuntimeSocket(w: Workload): boolean {
+  return w.mounts.some((m) => {
+    if (m.resolved) return !!m.resolved.sockets?.length;
+    const hp = m.hostPath ?? (m.type === "bind" ? m.source : undefined);
+    return !!hp && !!socketExposure(hp);
+  });
+}
+
+/** Containers whose ids need the container's files (a name, or a numeric uid whose memberships count). */
+export function needsResolution(w: Workload): boolean {
+  if (!w.source.container || !holdsRuntimeSocket(w)) return false;
+  return needsFiles(w.user?.value, w.groups.map((g) => g.value));
+}
+
+/** Pure: the runtime's answer from the two files (undefined text = the file does not exist). */
+export function resolveFromFiles(user: string | undefined, groupAdd: readonly string[], passwd: string | undefined, group: string | undefined): UserResolution {
+  try {
+    const eu = getExecUser(user ?? "", passwd, group);
+    const add = groupAdd.length ? getAdditionalGroups(groupAdd, group) : [];
+    return { ok: true, uid: eu.uid, gid: eu.gid, gidFrom: eu.gidFrom, groups: [...eu.sgids, ...add] };
+  } catch (e) {
+    if (e instanceof ExecUserError) return { ok: false, reason: `${e.message}, so the runtime cannot start it as given` };
+    throw e;
+  }
+}
+
+export interface ResolveUsersOptions {
+  /** Containers resolved at once (each costs two archive reads). Default 4. */
+  concurrency?: number;
+  /** Why there is no reader (e.g. `--from-disk`): recorded on each container that needed one. */
+  unavailable?: string;
+}
+
+/** Fill `facts.userResolution` for the containers that need it. Never throws. */
+export async function resolveUsers(ws: readonly Workload[], reader: ContainerFileReader | undefined, opts: ResolveUsersOptions = {}): Promise<number> {
+  const todo = ws.filter(needsResolution);
+  if (!reader) {
+    for (const w of todo) setUserResolution(w, { ok: false, reason: opts.unavailable ?? "the container's /etc/passwd and /etc/group were not read" });
+    return todo.length;
+  }
+  await mapLimit(todo, opts.concurrency ?? 4, async (w) => {
+    const id = w.source.container!.id;
+    let r: UserResolution;
+    try {
+      const [pw, gr] = await Promise.all([reader.read(id, "/etc/passwd"), reader.read(id, "/etc/group")]);
+      const text = (f: FileRead, name: string): string | undefined => {
+        if (f.ok) return f.text;
+        if (f.missing) return undefined; // the runtime treats a missing file as empty
+        throw new Error(`could not read ${name}: ${f.error}`);
+      };
+      r = resolveFromFiles(w.user?.value, w.groups.map((g) => g.value), text(pw, "/etc/passwd"), text(gr, "/etc/group"));
+    } catch (e) {
+      r = { ok: false, reason: (e as Error).message };
+    }
+    setUserResolution(w, r);
+  });
+  return todo.length;
+}
