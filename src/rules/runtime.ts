@@ -6,6 +6,7 @@ import type { Severity } from "../model/severity.js";
 function known(name: string): { severity: Severity | undefined; what: string } | undefined {
   const n = name.trim().toLowerCase();
   const base = n.slice(n.lastIndexOf("/") + 1);
+  if (/^(runc|io\.containerd\.runc\.v[12]|io\.containerd\.runtime\.v1\.linux)$/.test(base)) return { severity: undefined, what: "runc, Docker's default" };
   if (/runsc|gvisor/.test(base)) return { severity: undefined, what: "gVisor: a user-space kernel between the container and the host, stronger isolation than runc" };
   if (/kata/.test(base)) return { severity: undefined, what: "Kata Containers: each container in a lightweight VM, stronger isolation than runc" };
   if (/sysbox/.test(base)) return { severity: undefined, what: "Sysbox: system containers always in a user namespace; root inside is not root on the host" };

@@ -67,7 +67,7 @@ test("runtime: unknown and nvidia low; runc-like and stronger-isolating runtimes
   assert.deepEqual(r("custom-rt").map((h) => h.severity), ["low"]);
   assert.match(r("custom-rt")[0]!.message, /not runc/);
   assert.deepEqual(r("nvidia").map((h) => h.severity), ["low"]);
-  for (const safe of ["runsc", "kata-runtime", "io.containerd.kata.v2", "sysbox-runc", "crun", "youki"]) assert.deepEqual(r(safe), [], safe);
+  for (const safe of ["runc", "io.containerd.runc.v2", "runsc", "kata-runtime", "io.containerd.kata.v2", "sysbox-runc", "crun", "youki"]) assert.deepEqual(r(safe), [], safe);
   assert.deepEqual(nonDefaultRuntime.check(wl(), ctx), []);
 });
 

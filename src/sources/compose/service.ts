@@ -11,6 +11,7 @@ import { uncertainOf } from "./interpolate.js";
 import { commandWords, daemonEndpoints } from "./daemon.js";
 import type { DaemonEndpoint } from "../types.js";
 import { bindHostPath, mountFromItem, tmpfsMounts, type MountContext } from "./volumes.js";
+import { applyEngineFields } from "./engine-fields.js";
 import { composeBool, deviceHostSide, isDindImage, joinNotes, normalizeCap, normalizeSecurityOpt, publishesPort, scalarString } from "./values.js";
 
 export interface ServiceContext extends MountContext {
@@ -124,6 +125,8 @@ export function buildService(name: string, svc: YMap, keyPos: Pos | undefined, s
     const s = scalarString(o);
     if (s) w.securityOpt.push(loc(normalizeSecurityOpt(s), o));
   }
+
+  applyEngineFields(w, svc, loc);
 
   w.env = environment(get("env_file"), get("environment"), sc, loc);
   w.labels = labels(get("labels"));
