@@ -5,7 +5,7 @@
  * Only translates; never judges, never throws.
  */
 import { namespaceFromMode } from "../../model/namespace.js";
-import { emptyWorkload, envVar, type ContainerRole, type NamespaceName, type NamespaceSetting, type Workload } from "../../model/workload.js";
+import { emptyWorkload, envVar, type DeviceRequest, type ContainerRole, type NamespaceName, type NamespaceSetting, type Workload } from "../../model/workload.js";
 import { located, type Located, type Pos } from "../../model/location.js";
 import type { DaemonEndpoint } from "../types.js";
 import { isBareExpansion, resolveWord, type ResolvedWord, type VarLookup, type Word } from "./words.js";
@@ -182,6 +182,51 @@ export function normalizeSecurityOpt(raw: string): string {
   return v;
 }
 
+/** CSV fields the way the CLI reads `--gpus` (encoding/csv: `"device=0,1"` is one field). */
+function csvFields(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quoted = false;
+  for (const ch of s) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === "," && !quoted) {
+      out.push(cur);
+      cur = "";
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * `--gpus all`, `--gpus 2`, `--gpus '"device=0,1"'`, `--gpus driver=nvidia,count=1,capabilities=compute`
+ * → a device request as the docker CLI builds it (cli opts/gpus.go): count 1 unless a count or
+ * devices are given, `all` is -1, capabilities always include gpu.
+ */
+export function gpuRequest(raw: string): DeviceRequest {
+  const r: DeviceRequest = { raw: `--gpus ${raw}` };
+  let counted = false;
+  let caps: string[] = [];
+  for (const field of csvFields(raw.trim())) {
+    const eq = field.indexOf("=");
+    const key = (eq < 0 ? field : field.slice(0, eq)).trim();
+    const val = eq < 0 ? "" : field.slice(eq + 1);
+    if (eq < 0) {
+      if (!key) continue;
+      counted = true;
+      r.count = key.toLowerCase() === "all" ? -1 : Number.isInteger(Number(key)) ? Number(key) : -1;
+    } else if (key === "count") {
+      counted = true;
+      r.count = val.trim().toLowerCase() === "all" ? -1 : Number.isInteger(Number(val)) ? Number(val) : -1;
+    } else if (key === "driver") r.driver = val;
+    else if (key === "device") r.deviceIds = val.split(",").filter((x) => x);
+    else if (key === "capabilities") caps = val.split(",").filter((x) => x);
+  }
+  if (!counted && !r.deviceIds) r.count = 1;
+  r.capabilities = [[...caps, "gpu"]];
+  return r;
+}
+
 function applyValueFlag(ctx: Ctx, name: string, val: ResolvedWord, at: Pos): void {
   const { w } = ctx;
   const v = val.value;
@@ -222,6 +267,20 @@ function applyValueFlag(ctx: Ctx, name: string, val: ResolvedWord, at: Pos): voi
     case "device-cgroup-rule":
       w.deviceCgroupRules.push(located(v, at, u));
       return;
+    case "gpus":
+      (w.deviceRequests ??= []).push(located(gpuRequest(v), at, u));
+      return;
+    case "runtime":
+      if (v.trim()) w.runtime = located(v.trim(), at, u);
+      return;
+    case "cgroup-parent":
+      if (v.trim()) w.cgroupParent = located(v.trim(), at, u);
+      return;
+    case "sysctl": {
+      const k = v.indexOf("=");
+      (w.sysctls ??= []).push(located({ name: (k < 0 ? v : v.slice(0, k)).trim(), value: k < 0 ? "" : v.slice(k + 1) }, at, u));
+      return;
+    }
     case "security-opt":
       w.securityOpt.push(located(normalizeSecurityOpt(v), at, u));
       return;
