@@ -114,7 +114,7 @@ export function getExecUser(spec: string, passwd: string | undefined, group: str
       }
     } else {
       // Supplementary groups only in the implicit form (no group part).
-      out.sgids = groups.map((g) => ({ gid: g.gid, from: `${matched} is a member of ${g.name} in the container's /etc/group` }));
+      out.sgids = groups.map((g) => ({ gid: g.gid, from: `membership of ${matched} in group ${g.name} (the container's /etc/group)` }));
     }
   }
   return out;

@@ -6,6 +6,7 @@ export { liveImage } from "./image.js";
 export { recentEvents } from "./event.js";
 export { persistenceSigns } from "./persistence.js";
 export { daemonConfigTcp } from "./daemon-config.js";
+export { containerUser } from "./container-user.js";
 import { resolvedSocketMount } from "./resolved-socket-mount.js";
 import { hostSocketAccess } from "./socket-access.js";
 import { dockerApiListener } from "./api-listener.js";
@@ -13,6 +14,7 @@ import { liveImage } from "./image.js";
 import { recentEvents } from "./event.js";
 import { persistenceSigns } from "./persistence.js";
 import { daemonConfigTcp } from "./daemon-config.js";
+import { containerUser } from "./container-user.js";
 import type { Rule } from "../types.js";
 
-export const AUDIT_RULES: readonly Rule[] = [resolvedSocketMount, hostSocketAccess, dockerApiListener, liveImage, recentEvents, persistenceSigns, daemonConfigTcp];
+export const AUDIT_RULES: readonly Rule[] = [resolvedSocketMount, hostSocketAccess, dockerApiListener, liveImage, recentEvents, persistenceSigns, daemonConfigTcp, containerUser];
