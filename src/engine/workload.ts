@@ -370,7 +370,8 @@ export function inspectMounts(resolved: unknown, hc: EngineHostConfig | undefine
   }
   const targets = new Set(out.map((m) => m.target));
   const h = hc ?? {};
-  const tmpfs = [...tmpfsMounts(h.Tmpfs), ...list(h.Mounts).filter((x) => rec(x)?.Type === "tmpfs").flatMap((x) => mountSpec(x).map((s) => s.mount))];
+  // In the order a spec gives them (Mounts, then Tmpfs).
+  const tmpfs = [...list(h.Mounts).filter((x) => rec(x)?.Type === "tmpfs").flatMap((x) => mountSpec(x).map((s) => s.mount)), ...tmpfsMounts(h.Tmpfs)];
   for (const m of tmpfs) {
     if (targets.has(m.target)) continue;
     targets.add(m.target);
