@@ -56,6 +56,9 @@ export interface MapOptions {
   /** The daemon stores its default `CgroupnsMode: host` in every container on cgroup v1 hosts:
    *  only an explicit choice is worth reporting, so that default is dropped. */
   cgroupV1?: boolean;
+  /** The daemon's default runtime (`/info` DefaultRuntime): stored in every container's `Runtime`,
+   *  so equal to it is not a choice. runc is assumed when not given. */
+  defaultRuntime?: string;
 }
 
 
@@ -84,7 +87,8 @@ export function workloadFromInspect(c: InspectLike, opts: MapOptions = {}): Work
   if (opts.host) source.host = opts.host;
   const cfg = c.Config ?? {};
   // The image as the container was asked to run it; the image id when the config does not say.
-  const w = workloadFromEngine({ ...cfg, Image: cfg.Image || c.Image }, c.HostConfig, source, opts.cgroupV1 ? { cgroupnsHost: true } : {});
+  const defaults = { ...(opts.cgroupV1 ? { cgroupnsHost: true } : {}), ...(opts.defaultRuntime ? { defaultRuntime: opts.defaultRuntime } : {}) };
+  const w = workloadFromEngine({ ...cfg, Image: cfg.Image || c.Image }, c.HostConfig, source, defaults);
   w.mounts = inspectMounts(c.Mounts, c.HostConfig);
   w.facts = {
     ...(c.State?.StartedAt && !c.State.StartedAt.startsWith("0001-") ? { startedAt: c.State.StartedAt } : {}),

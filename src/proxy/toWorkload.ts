@@ -85,6 +85,10 @@ export function containerInfoFromInspect(j: unknown): ContainerInfo {
     // container's host config, asked for or not. A create that asked for it explicitly was
     // judged at create; judged here it would deny every exec/attach on such hosts.
     if (getStr(hc, "CgroupnsMode") === "host") hc.fields.delete("CgroupnsMode");
+    // Likewise `Runtime`: every container holds the daemon's default runtime (often `nvidia` on
+    // GPU hosts). An explicit runtime was judged at create; here it would deny every start, exec
+    // and attach on such hosts.
+    hc.fields.delete("Runtime");
     info.hostConfig = hc;
   }
   return info;

@@ -172,3 +172,17 @@ test("the core never throws on junk from another host's state files", () => {
   assert.equal(w.deviceRequests, undefined);
   assert.deepEqual(w.namespaces, {});
 });
+
+test("the daemon's default runtime: audit drops it when told; the proxy never judges the runtime of an existing container", async () => {
+  const inspect = { Id: "g1", Name: "/gpu", State: { Status: "exited" }, Config: { Image: "img" }, HostConfig: { Runtime: "nvidia", CgroupParent: "/batch" } };
+  // audit: on a GPU host with default-runtime nvidia every container holds it; told so, it is not a choice.
+  assert.equal(workloadFromInspect(inspect, { defaultRuntime: "nvidia" }).runtime, undefined);
+  assert.equal(workloadFromInspect(inspect).runtime?.value, "nvidia");
+  // proxy: start/exec/attach of an existing container reads its inspect without Runtime (judged at create),
+  // but the rest of it (here the cgroup parent) still counts.
+  const { containerInfoFromInspect } = await import("../../src/proxy/toWorkload.js");
+  const info = containerInfoFromInspect(inspect);
+  const [w] = await containerToWorkloads(info.config, info.hostConfig, { resolver: resolver(false), object: "container gpu" });
+  assert.equal(w!.runtime, undefined);
+  assert.equal(w!.cgroupParent?.value, "/batch");
+});
