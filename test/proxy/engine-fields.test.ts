@@ -158,6 +158,20 @@ for (const c of CASES) {
   });
 }
 
+test("denied: old-API start (< 1.24) with a host config carrying a device request and a host sysctl", async () => {
+  // API < 1.24 takes a HostConfig at start, replacing the one judged at create.
+  await d.docker(["create", "--name", "ef-plain", "mini:latest", "sleep", "600"]);
+  const raw = await rawExchange(psock, jsonRequest("POST", "/v1.23/containers/ef-plain/start", '{"DeviceRequests":[{"Count":-1,"Capabilities":[["gpu"]]}],"Sysctls":{"kernel.modprobe":"/tmp/x"}}'));
+  assert.deepEqual(statuses(raw), [403], raw);
+  // The most severe reason: kernel.modprobe names a program the host kernel runs as root.
+  assert.match(message(raw), /kernel\.modprobe.*\(host-namespace\)/);
+  const j = (await daemonGet(d.socket, "/containers/ef-plain/json")).json as { State: { Running: boolean }; HostConfig: { Sysctls?: Record<string, string> | null; DeviceRequests: unknown } };
+  assert.equal(j.State.Running, false);
+  assert.equal(j.HostConfig.DeviceRequests, null);
+  assert.ok(!j.HostConfig.Sysctls || !("kernel.modprobe" in j.HostConfig.Sysctls));
+  await d.docker(["rm", "-f", "ef-plain"]);
+});
+
 test("allowed: namespaced sysctls in the container's own namespaces (the daemon creates it)", async () => {
   // kernel.shm_rmid_forced is IPC-namespaced and the container has its own IPC namespace; net.*
   // with its own network namespace: neither touches the host (runc would refuse them otherwise).
