@@ -1,8 +1,10 @@
 /**
- * Engine API bodies → `Workload`s (door "proxy"). Everything that decides what a container can
- * reach is read here; references to other objects (named volumes, `VolumesFrom`, `container:<ref>`
- * namespace joins) are resolved through the `Resolver`, which the server backs with inspect
- * requests to the upstream daemon.
+ * Engine API bodies → `Workload`s (door "proxy"). The decoded Go values (./gojson.ts, whose
+ * canonical re-serialization is what goes to the daemon) are turned into plain Engine JSON and read
+ * by the core the audit shares (src/engine/workload.ts), so both doors read every field the same
+ * way. References to other objects (named volumes, `VolumesFrom`, `container:<ref>` namespace
+ * joins) are resolved here through the `Resolver`, which the server backs with inspect requests to
+ * the upstream daemon.
  */
 import { ENGINE_NAMESPACE_FIELDS } from "../model/namespace.js";
 import { emptyWorkload, envVar, type Mount, type Workload } from "../model/workload.js";
