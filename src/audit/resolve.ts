@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Mount, ResolvedHostPath, Workload } from "../model/workload.js";
 import { isUnder, normalizeHostPath, socketExposure } from "../model/hostpath.js";
 import type { InspectLike } from "./inspect.js";
+import { isExtended, readAcl } from "./acl.js";
 import { containerName, volumesFromOrigins } from "./inspect.js";
 
 export interface KnownSocket {
@@ -30,6 +31,8 @@ export interface ResolverOptions {
   probe?: boolean;
   /** Where the host's filesystem is (default `/`): `--from-disk` on a mounted image of another host. */
   root?: string;
+  /** Read runtime sockets' POSIX ACLs with getfacl (default true): they can let a container's uid in. */
+  readAcl?: boolean;
 }
 
 type SockInfo = NonNullable<ResolvedHostPath["sockets"]>[number];
@@ -44,8 +47,11 @@ export class HostPathResolver {
   private budget: number;
   private depth: number;
   private probe: boolean;
+  private readAcls: boolean;
+  private acls = new Map<string, Promise<SockInfo["acl"]>>();
 
   constructor(opts: ResolverOptions = {}) {
+    this.readAcls = opts.readAcl ?? true;
     this.known = opts.known ?? [];
     this.budget = opts.walkBudget ?? 5000;
     this.depth = opts.walkDepth ?? 4;
@@ -73,15 +79,25 @@ export class HostPathResolver {
   private async socketInfo(path: string, st: { dev: number; ino: number; uid: number; gid: number; mode: number }): Promise<SockInfo | undefined> {
     const base: SockInfo = { path, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
     const k = this.knownOf(st.dev, st.ino);
-    if (k) return { ...base, runtime: k.runtime };
+    if (k) return this.withAcl({ ...base, runtime: k.runtime });
     const ex = socketExposure(path);
-    if (ex?.relation === "socket") return { ...base, runtime: ex.runtime };
+    if (ex?.relation === "socket") return this.withAcl({ ...base, runtime: ex.runtime });
     if (this.probe) {
       let pr = this.probes.get(path);
       if (!pr) this.probes.set(path, (pr = probeDockerApi({ socketPath: path }).then((r) => r.answers)));
-      if (await pr) return { ...base, runtime: "docker" };
+      if (await pr) return this.withAcl({ ...base, runtime: "docker" });
     }
     return undefined;
+  }
+
+  /** A runtime socket's extended ACL, when it has one (one getfacl per socket path per audit).
+   *  If getfacl cannot tell, the mode bits stand; the host facts carry the reason (aclError). */
+  private async withAcl(info: SockInfo): Promise<SockInfo> {
+    if (!this.readAcls) return info;
+    let p = this.acls.get(info.path);
+    if (!p) this.acls.set(info.path, (p = readAcl(info.path).then((r) => (r.ok && isExtended(r.acl) ? r.acl : undefined))));
+    const acl = await p;
+    return acl ? { ...info, acl } : info;
   }
 
   private async doResolve(raw: string): Promise<ResolvedHostPath> {
@@ -122,7 +138,7 @@ export class HostPathResolver {
       if (!isUnder(k.path, dir)) continue;
       try {
         const st = await stat(k.path);
-        if (st.isSocket() && st.dev === k.dev && st.ino === k.ino) found.set(k.path, { path: k.path, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, runtime: k.runtime });
+        if (st.isSocket() && st.dev === k.dev && st.ino === k.ino) found.set(k.path, await this.withAcl({ path: k.path, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, runtime: k.runtime }));
       } catch {
         /* gone */
       }

@@ -1,4 +1,5 @@
 import type { Located, Pos, ContainerRef } from "./location.js";
+import type { AclEntry } from "./posix-acl.js";
 
 /** Which door produced a workload. Rules never branch on it; reporters and messages may. */
 export type Door = "compose" | "kubernetes" | "shell" | "ci" | "iac" | "audit" | "proxy" | "webhook" | "watch";
@@ -56,7 +57,16 @@ export interface ResolvedHostPath {
   realPath: string;
   kind: "socket" | "directory" | "file" | "missing" | "other";
   /** Runtime sockets found at or under the path (bounded walk), with ownership. */
-  sockets?: { path: string; uid: number; gid: number; mode: number; runtime?: string }[];
+  sockets?: {
+    path: string;
+    uid: number;
+    gid: number;
+    mode: number;
+    runtime?: string;
+    /** Its POSIX access ACL when it has extended entries (named users/groups, mask): then the ACL,
+     *  not the mode bits, says who can open it. */
+    acl?: AclEntry[];
+  }[];
   /** Device/inode equal to the daemon's own socket. */
   isDaemonSocket?: boolean;
 }

@@ -3,8 +3,9 @@ import type { Severity } from "../../model/severity.js";
 import type { Workload } from "../../model/workload.js";
 import { userResolutionOf } from "../../model/user-resolution.js";
 import { identityOf, isDormant } from "../util/identity.js";
+import { aclAllows, type AclEntry } from "../../model/posix-acl.js";
 
-type Sock = { path: string; uid: number; gid: number; mode: number; runtime?: string };
+type Sock = { path: string; uid: number; gid: number; mode: number; runtime?: string; acl?: AclEntry[] };
 
 /**
  * Who the process of a socket-holding container runs as. `runtime-socket-mount` and
@@ -30,11 +31,11 @@ export const containerUser: WorkloadRule = {
     anchor: "socket-holder-user",
     meaning:
       "Who the process runs as decides whether holding the socket is control of the host right now. Root (uid 0 without a user-namespace remap) " +
-      "opens any socket; a non-root uid opens it too when the socket's owner or group bits match its ids — a `--group-add docker`, a `user: app:docker`, " +
+      "opens any socket; a non-root uid opens it too when the socket's owner or group bits, or a POSIX ACL entry on it, match its ids — a `--group-add docker`, a `user: app:docker`, " +
       "a primary group, or a membership in the image's own /etc/group (names are resolved the way the runtime does). Either way nothing stands " +
       "between code running in the container and the runtime's API. A dormant container (created, exited) gets there with one `docker start` (medium).",
     decision:
-      "Run the container as a non-root uid that is neither the socket's owner nor in the socket's group (`--user 10001:10001`, no `--group-add` of that gid, " +
+      "Run the container as a non-root uid that is neither the socket's owner, nor in the socket's group, nor named in its ACL (`--user 10001:10001`, no `--group-add` of that gid, " +
       "no membership in the image's /etc/group), so that a compromise of the process does not open the socket; or run the daemon with userns-remap " +
       "or rootless so root in a container is not root on the host. This narrows the blast radius; removing the mount (or a filtering proxy) is the fix.",
   },
@@ -68,16 +69,30 @@ export const containerUser: WorkloadRule = {
     const reasons: string[] = [];
     for (const s of socks) {
       if (s.mode & 0o002) continue; // anyone opens it; not about this user
+      if (s.acl?.length) {
+        // The socket's ACL decides (acl(5)): say which entry let this uid or gid in.
+        const a = aclAllows(s.acl, s, { uid: id.uid, gids: id.gids }, "w");
+        if (!a.allowed) continue;
+        if (a.by === "owner") reasons.push(`uid ${id.uid} owns ${s.path}`);
+        else if (a.by.startsWith("user:")) reasons.push(`an ACL entry on ${s.path} (user:${id.uid}:rw) lets uid ${id.uid} in`);
+        else {
+          const g = a.by === "group" ? s.gid : Number(a.by.slice(6));
+          reasons.push(`gid ${g}, ${a.by === "group" ? "the group" : "named in an ACL entry"} of ${s.path}, comes from ${gidSource(w, g)}`);
+        }
+        continue;
+      }
       if (s.uid === id.uid && s.mode & 0o200) reasons.push(`uid ${id.uid} owns ${s.path}`);
       else if (s.mode & 0o020 && id.gids.includes(s.gid)) reasons.push(`gid ${s.gid}, the group of ${s.path}, comes from ${gidSource(w, s.gid)}`);
     }
     if (!reasons.length) return [];
+    const kinds = new Set(reasons.map((r) => (r.startsWith("gid") ? "group" : r.startsWith("an ACL") ? "ACL entry" : "ownership")));
+    const what = [...kinds].join(" and ");
     const hit: RuleHit = {
       key: `uid:${id.uid}`,
       severity,
       message:
         `Runs as non-root uid ${id.uid} (${id.why}), but the socket lets it in: ${[...new Set(reasons)].join("; ")}. ` +
-        `Drop that ${reasons.some((r) => r.startsWith("gid")) ? "group" : "ownership"} so a non-root process cannot open ${list}.${when}`,
+        `Drop that ${what} so a non-root process cannot open ${list}.${when}`,
     };
     if (w.user?.at) hit.at = w.user.at;
     return [hit];
@@ -92,7 +107,7 @@ function reachedSockets(w: Workload): Sock[] {
 }
 
 function describeSocket(s: Sock): string {
-  return `the ${s.runtime ?? "runtime"} socket ${s.path} (${s.uid}:${s.gid} ${(s.mode & 0o7777).toString(8).padStart(4, "0")})`;
+  return `the ${s.runtime ?? "runtime"} socket ${s.path} (${s.uid}:${s.gid} ${(s.mode & 0o7777).toString(8).padStart(4, "0")}${s.acl?.length ? " with an ACL" : ""})`;
 }
 
 function groupsOf(socks: Sock[]): string {

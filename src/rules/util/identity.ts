@@ -1,5 +1,6 @@
 import type { Workload, Mount } from "../../model/workload.js";
 import { userResolutionOf } from "../../model/user-resolution.js";
+import { aclAllows, type AclEntry } from "../../model/posix-acl.js";
 
 export type RootState = "root" | "non-root" | "unknown";
 
@@ -43,9 +44,15 @@ export function identityOf(w: Workload): Identity {
 
 /** Could a process with this identity connect() to a socket with that owner and mode?
  *  connect() on a Unix socket needs write permission on the socket file; root always can. */
-export function canOpenSocket(id: Identity, sock: { uid: number; gid: number; mode: number }): boolean | undefined {
+export function canOpenSocket(id: Identity, sock: { uid: number; gid: number; mode: number; acl?: readonly AclEntry[] }): boolean | undefined {
   if (id.state === "root" || id.uid === 0) return true;
   if (id.state === "unknown") return true; // the image's default user is root in practice
+  if (sock.acl?.length) {
+    // An extended ACL (audit door): the acl(5) check decides; the mode's group bits are only its mask.
+    if (id.uid !== undefined) return aclAllows(sock.acl, sock, { uid: id.uid, gids: id.gids }, "w").allowed;
+    // Without the uid, the owner or a named user entry might decide either way; only `other` is sure.
+    return aclAllows(sock.acl, sock, { uid: -1, gids: [] }, "w").allowed ? true : undefined;
+  }
   if (sock.mode & 0o002) return true;
   if (id.uid !== undefined && id.uid === sock.uid && sock.mode & 0o200) return true;
   if (id.gids.includes(sock.gid) && sock.mode & 0o020) return true;
