@@ -18,6 +18,10 @@
 //    <one small compose file>` vs `… scan <one small Kubernetes manifest>`, interleaved, median of N runs each. Goal: ≤ 1.5× `node -e 0`.
 //    Uses the bundle in dist/ (what users run); builds it first with scripts/build.mjs when
 //    missing or when --build is given.
+//    A/B: `--baseline DIR` runs the same three commands of an older build in the same rounds
+//    (DIR holds that build's bin/, dist/ and package.json, e.g. copied before a rebuild:
+//    `mkdir /tmp/old && cp -r bin dist package.json /tmp/old/`). The order of the commands
+//    rotates every round so that none always runs first. `--startup-only` skips part 1.
 //
 // Prints figures and ratios; asserts nothing (the machines are shared and noisy).
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, readFileSync, existsSync, promises as fsp } from "node:fs";
@@ -39,6 +43,8 @@ const flag = (name: string, def: number): number => {
 const TARGET_FILES = flag("--files", 20_000);
 const RUNS = flag("--runs", 5);
 const STARTUP_RUNS = flag("--startup-runs", 15);
+const baselineAt = args.indexOf("--baseline");
+const BASELINE = baselineAt >= 0 ? args[baselineAt + 1] : undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Generator (deterministic: a seeded PRNG, so every run scans the same repository)
@@ -321,7 +327,7 @@ async function throughput(): Promise<void> {
 function startup(): void {
   if (STARTUP_RUNS <= 0) return;
   const bin = join(REPO, "bin/sockwarden.js");
-  if (args.includes("--build") || !existsSync(join(REPO, "dist/cli.js"))) {
+  if (args.includes("--build") || !existsSync(join(REPO, "dist/cli.js")) || !existsSync(join(REPO, "dist/start.cjs"))) {
     console.log("building dist/ (node scripts/build.mjs) …");
     const b = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: REPO, stdio: "inherit" });
     if (b.status !== 0) {
@@ -340,12 +346,13 @@ function startup(): void {
       manifestFile,
       "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: { app: web }\n  template:\n    metadata:\n      labels: { app: web }\n    spec:\n      securityContext: { runAsNonRoot: true, runAsUser: 101 }\n      containers:\n        - name: web\n          image: nginx:1.27\n",
     );
-    const cmds: [string, string[]][] = [
-      ["node -e 0", ["-e", "0"]],
-      ["sockwarden --version", [bin, "--version"]],
-      ["sockwarden scan <one file>", [bin, "scan", file]],
-      ["sockwarden scan <one manifest>", [bin, "scan", manifestFile]],
+    const commandsOf = (b: string, tag: string): [string, string[]][] => [
+      [`${tag}sockwarden --version`, [b, "--version"]],
+      [`${tag}sockwarden scan <one file>`, [b, "scan", file]],
+      [`${tag}sockwarden scan <one manifest>`, [b, "scan", manifestFile]],
     ];
+    const cmds: [string, string[]][] = [["node -e 0", ["-e", "0"]], ...commandsOf(bin, "")];
+    if (BASELINE) cmds.push(...commandsOf(join(BASELINE, "bin/sockwarden.js"), "baseline: "));
     for (const [name, argv] of cmds) {
       const r = spawnSync(process.execPath, argv, { encoding: "utf8" });
       if (r.status !== 0) console.log(`note: ${name} exited ${r.status}: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
@@ -360,26 +367,28 @@ function startup(): void {
     const wall = cmds.map(() => [] as number[]);
     const cpu = cmds.map(() => [] as number[]);
     for (let r = 0; r < STARTUP_RUNS; r++) {
-      cmds.forEach(([, argv], k) => {
+      for (let j = 0; j < cmds.length; j++) {
+        const k = (j + r) % cmds.length;
+        const argv = cmds[k]![1];
         const t0 = process.hrtime.bigint();
         const out = spawnSync("bash", ["-c", '"$0" "$@" >/dev/null 2>&1; times', process.execPath, ...argv], { encoding: "utf8" });
         wall[k]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
         cpu[k]!.push(cpuOf(out.stdout));
-      });
+      }
     }
     const baseWall = median(wall[0]!);
     const baseCpu = median(cpu[0]!);
-    console.log(`\nstart-up (median of ${STARTUP_RUNS}, interleaved; wall includes a bash wrapper, CPU is node's own):`);
+    console.log(`\nstart-up (median of ${STARTUP_RUNS}, interleaved in rotating order; wall includes a bash wrapper, CPU is node's own):`);
     cmds.forEach(([name], k) => {
       const w = median(wall[k]!);
       const c = median(cpu[k]!);
-      const goal = k > 0 ? `  (goal ≤ 1.5×: ${w / baseWall <= 1.5 && c / baseCpu <= 1.5 ? "met" : c / baseCpu <= 1.5 ? "met on CPU time" : "NOT met"})` : "";
-      console.log(`  ${name.padEnd(32)} wall ${fmt(w, 1).padStart(7)} ms ${fmt(w / baseWall, 2)}×   CPU ${fmt(c, 1).padStart(7)} ms ${fmt(c / baseCpu, 2)}×${goal}`);
+      const goal = k > 0 ? `  (goal ≤ 1.5×: ${w / baseWall <= 1.5 && c / baseCpu <= 1.5 ? "met" : w / baseWall <= 1.5 ? "met on wall time" : c / baseCpu <= 1.5 ? "met on CPU time" : "NOT met"})` : "";
+      console.log(`  ${name.padEnd(42)} wall ${fmt(w, 1).padStart(7)} ms ${fmt(w / baseWall, 2)}×   CPU ${fmt(c, 1).padStart(7)} ms ${fmt(c / baseCpu, 2)}×${goal}`);
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-await throughput();
+if (!args.includes("--startup-only")) await throughput();
 startup();

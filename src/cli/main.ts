@@ -1,4 +1,6 @@
-// Entry point of the `sockwarden` command. Start-up time matters (pre-commit hooks): `--version`
+// The full CLI (ESM, dist/cli.js): every command. The `sockwarden` binary starts in cli/start.ts
+// (CommonJS), which answers `--version` and one-file scans itself and imports this module for the
+// rest. Start-up still matters here (a scan of a directory in a pre-commit hook): `--version`
 // answers before anything else is loaded, a well-formed `scan` command line skips commander
 // (scan-args.ts), and each command loads only its own modules.
 import { VERSION } from "../version.js";
@@ -11,12 +13,8 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   const { parseScanFast } = await import("./scan-args.js");
   const fastScan = parseScanFast(argv);
   if (fastScan) {
-    const { scanCommand } = await import("./scan.js");
-    try {
-      process.exitCode = await scanCommand(fastScan.path, fastScan.flags);
-    } catch (e) {
-      process.exitCode = (await import("./errors.js")).userErrorExit(e);
-    }
+    const { runScanFast } = await import("./fast-scan.js");
+    process.exitCode = await runScanFast(fastScan.path, fastScan.flags);
   } else {
     const { run } = await import("./program.js");
     process.exitCode = await run(argv);

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import type { Finding, ScanError } from "../model/finding.js";
 import type { Workload } from "../model/workload.js";
 import type { Report } from "../model/report.js";
@@ -9,8 +9,9 @@ import { evaluate, reasonlessSuppressionFinding, suppress, sortFindings } from "
 import { parseInlineSuppressions, findInlineSuppression, type InlineSuppression } from "../policy/inline.js";
 import { loadPolicy } from "../policy/load.js";
 import { walkTree, WalkRootError } from "./walk.js";
-import { readTextFile, DEFAULT_MAX_FILE_BYTES } from "./readfile.js";
+import { readTextFile, readTextFileSync, DEFAULT_MAX_FILE_BYTES } from "./readfile.js";
 import { makeSourceContext } from "./context.js";
+import { singleFileTarget } from "./target.js";
 import { entriesFor } from "../sources/index.js";
 import { summarize } from "../report/summary.js";
 import { TOOL } from "../version.js";
@@ -42,14 +43,16 @@ export async function scan(root: string, opts: ScanOptions = {}): Promise<Report
   // A single file is a tree of one.
   let walkRoot = root;
   let only: string | undefined;
-  const st = await stat(root).catch((e: NodeJS.ErrnoException) => {
-    throw new WalkRootError(`cannot read ${root}: ${e.code === "ENOENT" ? "no such file or directory" : e.message}`);
-  });
-  if (st.isFile()) {
-    const i = Math.max(root.lastIndexOf("/"), 0);
-    walkRoot = i === 0 ? (root.startsWith("/") ? "/" : ".") : root.slice(0, i);
-    only = root.slice(i === 0 && !root.startsWith("/") ? 0 : i + 1);
+  // Synchronous stat and, for one file, a synchronous read: a one-file scan (a pre-commit hook)
+  // then never loads node:fs/promises, which costs more than the scan of a small file.
+  let st;
+  try {
+    st = statSync(root);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new WalkRootError(`cannot read ${root}: ${err.code === "ENOENT" ? "no such file or directory" : err.message}`);
   }
+  if (st.isFile()) ({ walkRoot, only } = singleFileTarget(root));
   const walked = only
     ? { files: [{ path: only, abs: root }], errors: [] as ScanError[] }
     : await walkTree(walkRoot, { exclude: opts.exclude });
@@ -105,7 +108,8 @@ export async function scan(root: string, opts: ScanOptions = {}): Promise<Report
       const candidates = wanted.flatMap((i) => loaded.get(i) ?? []);
       // The name says it is ours (a compose.yml, a .tf): a binary or broken file is reported.
       const interesting = wanted.some((i) => entries[i]!.id !== "shell" && entries[i]!.id !== "daemon");
-      const r = await readTextFile(entry.abs, { maxFileBytes: maxBytes, expectText: interesting });
+      const readOpts = { maxFileBytes: maxBytes, expectText: interesting };
+      const r = only ? readTextFileSync(entry.abs, readOpts) : await readTextFile(entry.abs, readOpts);
       if ("skipped" in r) continue;
       if ("error" in r) {
         errors.push(r.line !== undefined ? { file: entry.path, line: r.line, message: r.error } : { file: entry.path, message: r.error });

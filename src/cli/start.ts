@@ -1,0 +1,68 @@
+// The first module the `sockwarden` command runs (bin/sockwarden.js requires it). Built to
+// CommonJS on its own (dist/start.cjs, scripts/build.mjs), because start-up matters in
+// pre-commit hooks and a CommonJS program never starts Node's ESM loader:
+//   - `--version` answers at once;
+//   - a well-formed `scan <file>` (scan-args.ts) whose file only the formats of the start-up
+//     scan bundle may want (Compose, Kubernetes, Ansible, Tekton/Argo: the YAML that hooks hand
+//     over) runs from that one CommonJS file, dist/scan-file.cjs;
+//   - everything else (other commands, directories, other formats, help, bad flags) goes to the
+//     full ESM CLI, dist/cli.js (cli/main.ts), exactly as before.
+// Both scan paths run the same code (cli/fast-scan.ts → cli/scan.ts → scan/index.ts), so the
+// output is the same; test/cli/start.test.ts compares them.
+import { statSync } from "node:fs";
+import { VERSION } from "../version.js";
+import { parseScanFast } from "./scan-args.js";
+import { entriesFor } from "../sources/index.js";
+import { singleFileTarget } from "../scan/target.js";
+
+/** The format ids dist/scan-file.cjs carries, space-separated: defined by scripts/build.mjs,
+ *  which also leaves every other format out of that bundle (one list, in the build). Unset
+ *  (running from source): nothing goes that way. */
+declare const __SOCKWARDEN_START_FORMATS__: string | undefined;
+
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  process.stdout.write(VERSION + "\n");
+} else {
+  const fast = parseScanFast(argv);
+  if (fast && startBundleCovers(fast.path, fast.flags.includeDocs === true)) {
+    enableCompileCache();
+    // A CommonJS require of the bundle next to this one (this module only ever runs as CommonJS).
+    const { runScanFast } = require("./scan-file.cjs") as typeof import("./fast-scan.js");
+    void runScanFast(fast.path, fast.flags).then((code) => {
+      process.exitCode = code;
+    });
+  } else {
+    // Not a literal: the full CLI is its own (ESM) bundle, never part of this one.
+    const fullCli = "./cli.js";
+    void import(fullCli);
+  }
+}
+
+/** True when the scan root is one regular file that no format outside the start-up bundle may
+ *  want (the same `mayWant` tests, on the same root-relative path, that scan() asks). A path that
+ *  cannot be read goes to the full CLI, which reports it. */
+function startBundleCovers(path: string, includeDocs: boolean): boolean {
+  const carried = typeof __SOCKWARDEN_START_FORMATS__ === "string" ? __SOCKWARDEN_START_FORMATS__.split(" ") : [];
+  if (carried.length === 0) return false;
+  try {
+    if (!statSync(path).isFile()) return false;
+  } catch {
+    return false;
+  }
+  const { only } = singleFileTarget(path);
+  return entriesFor({ includeDocs }).every((e) => carried.includes(e.id) || !e.mayWant(only));
+}
+
+/** Node ≥ 22.1 keeps compiled code on disk between runs (module.enableCompileCache; its own
+ *  directory under os.tmpdir(), NODE_DISABLE_COMPILE_CACHE=1 turns it off). Node 20 has no such
+ *  API; asked by version so that Node 20 does not even load `node:module`. */
+function enableCompileCache(): void {
+  const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
+  if (major < 22 || (major === 22 && minor < 1)) return;
+  try {
+    (require("node:module") as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  } catch {
+    // A cache that cannot be opened only costs speed.
+  }
+}
