@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import type { Workload } from "../model/workload.js";
 import type { HostFacts } from "../model/hostfacts.js";
 import type { Finding, Suppression } from "../model/finding.js";
@@ -150,9 +150,20 @@ export function toFinding(meta: RuleMeta, hit: RuleHit, policy: Policy, place: F
   return f;
 }
 
-/** Stable across runs and line moves: rule + file (or host) + object + offending value. */
+/** Stable across runs and line moves: rule + file (or host) + object + offending value. The
+ *  first 32 hex digits of a SHA-256: baselines and code-scanning alerts are keyed on it (README,
+ *  SARIF partialFingerprints), so the function must never change. */
 export function fingerprint(...parts: string[]): string {
-  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
+  return nodeCrypto().createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
+}
+
+// node:crypto takes longer to load than a one-file scan takes to judge, and a clean file needs no
+// fingerprint: it loads with the first finding. process.getBuiltinModule (Node ≥ 20.16 / 22.3) is
+// a synchronous load without the module system; older Node 20 and 22 releases use a require.
+let cryptoModule: typeof import("node:crypto") | undefined;
+function nodeCrypto(): typeof import("node:crypto") {
+  const p = process as { getBuiltinModule?: (id: string) => unknown };
+  return (cryptoModule ??= (p.getBuiltinModule ? p.getBuiltinModule("node:crypto") : createRequire(import.meta.url)("node:crypto")) as typeof import("node:crypto"));
 }
 
 function subjectOf(w: Workload, f: Finding): MatchSubject {
