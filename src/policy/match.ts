@@ -1,4 +1,5 @@
-import picomatch from "picomatch";
+import { createRequire } from "node:module";
+import type Picomatch from "picomatch";
 import type { ExceptionMatch, MatchSubject, PolicyException } from "./types.js";
 
 export type { MatchSubject } from "./types.js";
@@ -231,6 +232,16 @@ export function isExpired(expires: string, now: Date): boolean {
 }
 
 /* ---------------- globs ---------------- */
+
+// picomatch (35 KB with its tables) is needed only once a policy exception has a glob, so it
+// loads then, not with every scan. In the bundles (scripts/build.mjs) `require` is in scope and
+// esbuild turns this call into a lazy start of the bundled copy; from source (tsx, ESM) there is
+// no `require` and it comes from node_modules.
+let picomatchModule: typeof Picomatch | undefined;
+function picomatch(...args: Parameters<typeof Picomatch>): ReturnType<typeof Picomatch> {
+  picomatchModule ??= (typeof require === "function" ? require("picomatch") : createRequire(import.meta.url)("picomatch")) as typeof Picomatch;
+  return picomatchModule(...args);
+}
 
 // Compiled matchers are cached: the same few policy patterns are tried against every finding.
 const pathCache = new Map<string, (s: string) => boolean>();
