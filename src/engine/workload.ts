@@ -23,44 +23,22 @@ import { ENGINE_NAMESPACE_FIELDS, namespaceFromMode } from "../model/namespace.j
 import { emptyWorkload, envVar, type DeviceRequest, type Mount, type NamespaceName, type Workload, type WorkloadSource } from "../model/workload.js";
 import { located } from "../model/location.js";
 
+/** The `Config` fields read here. The input types are derived from these lists, so the core cannot
+ *  read a field a door did not hand over (the proxy converts only these from its decoded body). */
+export const ENGINE_CONFIG_KEYS = ["Image", "User", "Env", "Labels"] as const;
+/** The `HostConfig` fields read here (`Capabilities`: API 1.40 only, the full set; read like CapAdd). */
+export const ENGINE_HOST_CONFIG_KEYS = [
+  "Binds", "Mounts", "Tmpfs", "VolumeDriver", "VolumesFrom", "Privileged", "CapAdd", "CapDrop", "Capabilities",
+  "GroupAdd", "Devices", "DeviceCgroupRules", "DeviceRequests", "SecurityOpt", "MaskedPaths", "ReadonlyPaths",
+  "PidMode", "NetworkMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode", "Runtime", "CgroupParent", "Sysctls",
+] as const;
+
 /** `Config` of a container (inspect) or the Config part of a create body. Any field may be missing,
  *  null or of the wrong type (on-disk state of another host): readers check types. */
-export interface EngineConfig {
-  Image?: unknown;
-  User?: unknown;
-  Env?: unknown;
-  Labels?: unknown;
-}
+export type EngineConfig = { [K in (typeof ENGINE_CONFIG_KEYS)[number]]?: unknown };
 
 /** `HostConfig` (inspect, `hostconfig.json`, or a create/start body). Only the fields read here. */
-export interface EngineHostConfig {
-  Binds?: unknown;
-  Mounts?: unknown;
-  Tmpfs?: unknown;
-  VolumeDriver?: unknown;
-  VolumesFrom?: unknown;
-  Privileged?: unknown;
-  CapAdd?: unknown;
-  CapDrop?: unknown;
-  /** API 1.40 only (the full capability set); read like CapAdd. */
-  Capabilities?: unknown;
-  GroupAdd?: unknown;
-  Devices?: unknown;
-  DeviceCgroupRules?: unknown;
-  DeviceRequests?: unknown;
-  SecurityOpt?: unknown;
-  MaskedPaths?: unknown;
-  ReadonlyPaths?: unknown;
-  PidMode?: unknown;
-  NetworkMode?: unknown;
-  IpcMode?: unknown;
-  UTSMode?: unknown;
-  UsernsMode?: unknown;
-  CgroupnsMode?: unknown;
-  Runtime?: unknown;
-  CgroupParent?: unknown;
-  Sysctls?: unknown;
-}
+export type EngineHostConfig = { [K in (typeof ENGINE_HOST_CONFIG_KEYS)[number]]?: unknown };
 
 /** What the daemon fills in on its own; a value equal to it is not the user's choice. */
 export interface DaemonDefaults {

@@ -11,6 +11,8 @@ import { emptyWorkload, envVar, type Mount, type Workload } from "../model/workl
 import { located } from "../model/location.js";
 import { socketExposure } from "../model/hostpath.js";
 import {
+  ENGINE_CONFIG_KEYS,
+  ENGINE_HOST_CONFIG_KEYS,
   EngineConfigError,
   bindSpec,
   isMountMode,
@@ -179,9 +181,19 @@ function canonicalDeviceRequests(x: unknown): unknown {
   });
 }
 
+/** Only the fields the core reads are converted (the rest of a body is never looked at here). */
+function plainOf(s: GoStruct, keys: readonly string[]): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = goToPlain(get(s, k));
+    if (v !== undefined) o[k] = v;
+  }
+  return o;
+}
+
 function plainHostConfig(hc: GoStruct | undefined): EngineHostConfig | undefined {
   if (!hc) return undefined;
-  const o = goToPlain(hc) as Record<string, unknown>;
+  const o = plainOf(hc, ENGINE_HOST_CONFIG_KEYS);
   if ("DeviceRequests" in o) o.DeviceRequests = canonicalDeviceRequests(o.DeviceRequests);
   return o as EngineHostConfig;
 }
@@ -201,7 +213,7 @@ export async function containerToWorkloads(config: GoStruct | undefined, hc: GoS
   if (ctx.container) source.container = ctx.container;
   const defaults: DaemonDefaults = ctx.resolver.daemonDefaults ? await ctx.resolver.daemonDefaults() : {};
   const phc = plainHostConfig(hc);
-  const w = workloadFromEngine(config ? (goToPlain(config) as EngineConfig) : undefined, phc, source, defaults);
+  const w = workloadFromEngine(config ? (plainOf(config, ENGINE_CONFIG_KEYS) as EngineConfig) : undefined, phc, source, defaults);
   const extra: Workload[] = [];
   if (hc && phc) await resolveHostConfig(w, phc, ctx, depth, extra);
   return [w, ...extra];
