@@ -147,13 +147,14 @@ export function getAdditionalGroups(list: readonly string[], group: string | und
 
 /**
  * Does knowing this container's ids need its /etc/passwd and /etc/group? Yes for a name anywhere
- * (user, its group part, a `--group-add`). A numeric non-root uid without a group part would
- * also pick up the groups its passwd name is a member of (runc looks the uid up); that case is
- * left to the numbers as written for now (`--from-disk` cannot read the files, and both doors
- * should agree where no name is involved).
+ * (user, its group part, a `--group-add`), and for a numeric non-root uid without a group part:
+ * runc still looks that uid up and adds the groups its passwd name is a member of (`-u 1000` with
+ * `docker:x:999:app` in the image's /etc/group runs with gid 999).
  */
 export function needsFiles(user: string | undefined, groupAdd: readonly string[]): boolean {
   const [u = "", g = ""] = (user ?? "").split(":");
-  const named = (s: string) => s !== "" && !/^[+-]?\d+$/.test(s);
-  return named(u) || named(g) || groupAdd.some(named);
+  const numeric = (s: string) => /^[+-]?\d+$/.test(s);
+  const named = (s: string) => s !== "" && !numeric(s);
+  if (named(u) || named(g) || groupAdd.some(named)) return true;
+  return numeric(u) && Number(u) !== 0 && g === "";
 }

@@ -17,7 +17,8 @@ import { EngineClient, EngineError, mapLimit, resolveEndpoint, type Endpoint, ty
 import { workloadFromInspect, type InspectLike } from "./inspect.js";
 import { HostPathResolver, resolveJoins, resolveMounts, volumeBind, type VolumeInfo } from "./resolve.js";
 import { collectHostFacts } from "./host.js";
-import { archiveReader } from "./container-files.js";
+import { archiveReader, type ContainerFileReader } from "./container-files.js";
+import { diskFileReader } from "./disk-files.js";
 import { resolveUsers } from "./users.js";
 import { diskImageDigests, diskVolume, readDiskState } from "./fromdisk.js";
 import { redactExecAction } from "../rules/audit/exec-program.js";
@@ -89,6 +90,7 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
   const events: HostEvent[] = [];
   let infoDaemon: DaemonConfig | undefined;
   let ociBundles: OciBundle[] = [];
+  let diskReader: ContainerFileReader | undefined;
 
   try {
     if (opts.fromDisk) {
@@ -117,6 +119,7 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       const known = new Set((st?.containers ?? []).map((c) => c.Id));
       ociBundles = oci.bundles.filter((b) => !known.has(b.id));
       volume = (name) => diskVolume(dockerRoot, name);
+      if (st) diskReader = diskFileReader(dockerRoot);
       digests = await diskImageDigests(dockerRoot);
       cgroupV1 = await isCgroupV1();
     } else {
@@ -125,7 +128,9 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       local = endpoint.transport === "unix";
       client = new EngineClient(endpoint, { timeoutMs: opts.timeoutMs, sshCommand: opts.sshCommand });
       try {
-        const info = await client.getJson<{ Name?: string; CgroupVersion?: string; SecurityOptions?: string[] | null }>("/info");
+        const info = await client.getJson<{ Name?: string; CgroupVersion?: string; SecurityOptions?: string[] | null; Driver?: string; DockerRootDir?: string }>("/info");
+        // A local daemon's overlay2 layers hold the containers' root filesystems beneath their mounts.
+        if (local && info.Driver === "overlay2" && info.DockerRootDir) diskReader = diskFileReader(info.DockerRootDir);
         if (info.Name) hostLabel = info.Name;
         cgroupV1 = info.CgroupVersion === "1";
         const secOpts = info.SecurityOptions ?? [];
@@ -225,12 +230,13 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
     if (client) {
       const reader = archiveReader(client, { sshCommand: opts.sshCommand, timeoutMs: opts.timeoutMs });
       try {
-        await resolveUsers(workloads, reader);
+        await resolveUsers(workloads, reader, diskReader ? { rootfsReader: diskReader } : {});
       } finally {
         reader.close();
       }
     } else if (opts.fromDisk) {
-      await resolveUsers(workloads, undefined, { unavailable: "--from-disk does not read the container's /etc/passwd and /etc/group" });
+      // The same files from the daemon's overlay2 layers (read-only).
+      await resolveUsers(workloads, diskReader, { ...(diskReader ? { rootfsReader: diskReader } : {}), unavailable: "--from-disk found no Docker data root to read the container's /etc/passwd and /etc/group from" });
     }
     // What makes root in a container not root on the host: the daemon's user-namespace remap, or a rootless daemon.
     const daemons = infoDaemon ? [infoDaemon] : facts.daemon;

@@ -2,7 +2,8 @@
  * Which uid and gids a container's process really gets, for the containers where that decides
  * severity (those holding a runtime socket): `Config.User` and `--group-add` resolved the way the
  * runtime does at start (./execuser.ts), against the container's own /etc/passwd and /etc/group,
- * read read-only through the daemon (./container-files.ts). Runs after the workloads are built;
+ * read read-only through the daemon (./container-files.ts) or, for `--from-disk`, from the daemon's
+ * overlay2 layers (./disk-files.ts). Runs after the workloads are built;
  * never fails the audit: a failure becomes `userResolution: {ok: false, reason}`, which the
  * findings quote.
  */
@@ -40,7 +41,23 @@ export function resolveFromFiles(user: string | undefined, groupAdd: readonly st
   }
 }
 
+/** A mount at the file or above it (not `/` itself: every container has its root there). */
+function coveringMount(w: Workload, path: string): string | undefined {
+  for (const m of w.mounts) {
+    const t = (m.target ?? "").replace(/\/+$/, "");
+    if (t && (path === t || path.startsWith(t + "/"))) return t;
+  }
+  return undefined;
+}
+
 export interface ResolveUsersOptions {
+  /**
+   * Reads the container's root filesystem beneath its mounts (the daemon's overlay2 layers). The
+   * runtime resolves users there, before mounts exist; the archive API shows what is mounted over
+   * it. Used for containers with a mount over /etc/passwd or /etc/group; without one those stay
+   * unresolved, said so.
+   */
+  rootfsReader?: ContainerFileReader;
   /** Containers resolved at once (each costs two archive reads). Default 4. */
   concurrency?: number;
   /** Why there is no reader (e.g. `--from-disk`): recorded on each container that needed one. */
@@ -58,7 +75,10 @@ export async function resolveUsers(ws: readonly Workload[], reader: ContainerFil
     const id = w.source.container!.id;
     let r: UserResolution;
     try {
-      const [pw, gr] = await Promise.all([reader.read(id, "/etc/passwd"), reader.read(id, "/etc/group")]);
+      const covered = coveringMount(w, "/etc/passwd") ?? coveringMount(w, "/etc/group");
+      const src = covered && reader !== opts.rootfsReader ? opts.rootfsReader : reader;
+      if (!src) throw new Error(`a mount at ${covered} covers /etc/passwd or /etc/group; the runtime reads the image's files beneath it, which the daemon's archive API does not show`);
+      const [pw, gr] = await Promise.all([src.read(id, "/etc/passwd"), src.read(id, "/etc/group")]);
       const text = (f: FileRead, name: string): string | undefined => {
         if (f.ok) return f.text;
         if (f.missing) return undefined; // the runtime treats a missing file as empty

@@ -86,7 +86,7 @@ test("messages say who the process is, where the socket's group came from, and w
   assert.match(userFindings("c-root")[0]!.message, new RegExp(`^Runs as root \\(no user is set in the container or its image, so the runtime starts uid 0\\) with no user-namespace remap, and reaches the docker socket ${sock} \\(0:${gid} 0660\\)`));
   assert.match(userFindings("c-root")[0]!.message, new RegExp(`Give it a non-root uid outside the socket's group \\(gid ${gid}\\), e\\.g\\. \`--user 10001:10001\``));
   assert.match(userFindings("c-uid0")[0]!.message, /^Runs as root \(user: 0:0\)/);
-  assert.match(userFindings("c-groupadd")[0]!.message, new RegExp(`^Runs as non-root uid 1000 \\(user: 1000\\), but the socket lets it in: gid ${gid}, the group of ${sock}, comes from --group-add ${gid}\\. Drop that group`));
+  assert.match(userFindings("c-groupadd")[0]!.message, new RegExp(`^Runs as non-root uid 1000 \\(user: 1000 → uid 1000, gid 1000, groups ${gid} by the container's own /etc/passwd and /etc/group\\), but the socket lets it in: gid ${gid}, the group of ${sock}, comes from --group-add ${gid}\\. Drop that group`));
   assert.match(userFindings("c-member")[0]!.message, new RegExp(`gid ${gid}, the group of ${sock}, comes from membership of app in group sockets \\(the container's /etc/group\\)`));
   assert.match(userFindings("c-created")[0]!.message, /The container is created: this holds from its next `docker start`\./);
   // The socket-mount finding is still there and still says the reachability; the user finding does not repeat it.

@@ -119,6 +119,7 @@ before(async () => {
   await importImage("users-link:latest", { "usr/lib/passwd": passwd, "etc/group": group }, { "etc/passwd": "../usr/lib/passwd" });
   // A group file over the 1 MiB bound: refused, never read whole.
   await importImage("users-big:latest", { "etc/passwd": passwd, "etc/group": group + `filler:x:7:${"a".repeat(1100 * 1024)}\n` });
+  writeFileSync(join(d.dir, "group-nomember"), `root:x:0:\napp:x:1000:\ndocker:x:${sockGid}:\n`);
   const S = `${d.socket}:/var/run/docker.sock`;
   const runC = (n: string, args: string[], image = "users:latest") => d.docker(["run", "-d", "--name", n, "--network", "none", ...args, "-v", S, image, "sleep", "600"]);
   await Promise.all([
@@ -128,6 +129,11 @@ before(async () => {
     runC("u-groupadd", ["-u", "other", "--group-add", "docker"]),
     runC("u-primary", ["-u", "1001:docker"]),
     runC("u-link", ["-u", "app"], "users-link:latest"),
+    // Numeric uid 1000 = app in the image: runc still adds app's memberships (the docker group).
+    runC("u-numeric", ["-u", "1000"]),
+    // A bind mount over /etc/group with no membership: the runtime still resolves from the image's
+    // own file beneath it (moby reads the container's root filesystem before mounts exist).
+    runC("u-bindgroup", ["-u", "app", "-v", `${join(d.dir, "group-nomember")}:/etc/group:ro`]),
     // The runtime cannot start a user it cannot find: created only.
     d.docker(["create", "--name", "u-ghost", "--network", "none", "-u", "ghost", "-v", S, "users:latest", "sleep", "600"]),
     d.docker(["create", "--name", "u-big", "--network", "none", "-u", "app", "-v", S, "users-big:latest", "sleep", "600"]),
@@ -158,10 +164,21 @@ test("the image's files decide: app in the socket's group → critical; other, o
   //   other + --group-add docker → sockGid from the container's /etc/group → critical
   //   1001:docker → primary gid sockGid                          → critical
   //   app via a symlinked /etc/passwd                             → critical
-  const expect: Record<string, string> = { "u-member": "critical", "u-notmember": "high", "u-explicit": "high", "u-groupadd": "critical", "u-primary": "critical", "u-link": "critical" };
+  //   -u 1000 (numeric, = app): memberships still apply           → critical
+  //   app with /etc/group bind-mounted from a file without it: the image's file beneath counts → critical
+  const expect: Record<string, string> = {
+    "u-member": "critical",
+    "u-notmember": "high",
+    "u-explicit": "high",
+    "u-groupadd": "critical",
+    "u-primary": "critical",
+    "u-link": "critical",
+    "u-numeric": "critical",
+    "u-bindgroup": "critical",
+  };
   for (const [name, sev] of Object.entries(expect)) assert.equal(mountFinding(api, name).severity, sev, `${name}: ${mountFinding(api, name).message}`);
-  assert.match(mountFinding(api, "u-member").message, new RegExp(`user: app = uid 1000, gid 1000, groups ${sockGid} in the container's /etc/passwd and /etc/group\\) can open it`));
-  assert.match(mountFinding(api, "u-notmember").message, /user: other = uid 1001, gid 1001 in the container's .*cannot open it/);
+  assert.match(mountFinding(api, "u-member").message, new RegExp(`user: app → uid 1000, gid 1000, groups ${sockGid} by the container's own /etc/passwd and /etc/group\\) can open it`));
+  assert.match(mountFinding(api, "u-notmember").message, /user: other → uid 1001, gid 1001 by the container's own .*cannot open it/);
   const w = api.workloads.find((x) => x.source.container?.name === "u-groupadd")!;
   assert.deepEqual(w.facts?.userResolution, {
     ok: true,
@@ -173,7 +190,7 @@ test("the image's files decide: app in the socket's group → critical; other, o
 });
 
 test("the resolved ids are the ones the runtime really gave the process (`id` inside each container)", async () => {
-  for (const name of ["u-member", "u-notmember", "u-explicit", "u-groupadd", "u-primary", "u-link"]) {
+  for (const name of ["u-member", "u-notmember", "u-explicit", "u-groupadd", "u-primary", "u-link", "u-numeric", "u-bindgroup"]) {
     const out = (await d.docker(["exec", name, "id", "-u"])).stdout.trim() + " " + (await d.docker(["exec", name, "id", "-G"])).stdout.trim();
     const r = api.workloads.find((x) => x.source.container?.name === name)!.facts?.userResolution as { uid: number; gid: number; groups: { gid: number }[] };
     const mine = `${r.uid} ${[r.gid, ...r.groups.map((g) => g.gid)].filter((g, i, a) => a.indexOf(g) === i).join(" ")}`;
@@ -194,8 +211,56 @@ test("what cannot be resolved is said so, and the audit goes on", () => {
   assert.equal(api.report.errors.length, 0, JSON.stringify(api.report.errors));
 });
 
-test("--from-disk leaves names unresolved and says so", () => {
-  const f = mountFinding(disk, "u-member");
-  assert.equal(f.severity, "high");
-  assert.match(f.message, /user: app; its ids could not be resolved: --from-disk does not read the container's \/etc\/passwd and \/etc\/group/);
+test("--from-disk reads the same files from the daemon's overlay2 layers: same severities and messages as the API", () => {
+  const holders = (r: AuditResult) =>
+    r.report.findings
+      .filter((f) => f.object.startsWith("container:u-") && (f.concern === "socket-mount" || f.concern === "user"))
+      .map((f) => `${f.object} ${f.rule} ${f.severity} ${f.message}`)
+      .sort();
+  assert.deepEqual(holders(disk), holders(api));
+  assert.equal(mountFinding(disk, "u-member").severity, "critical");
+  assert.equal(mountFinding(disk, "u-link").severity, "critical");
+  assert.equal(mountFinding(disk, "u-bindgroup").severity, "critical");
+});
+
+test("overlay2 union reads: whiteouts delete, links resolve inside the container's root, a link never leads onto the host", async () => {
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { execFileSync } = await import("node:child_process");
+  const { readFromLayers } = await import("../../src/audit/disk-files.js");
+  const base = mkdtempSync(join(tmpdir(), "swd-layers-"));
+  try {
+    const upper = join(base, "upper");
+    const mid = join(base, "mid");
+    const lower = join(base, "lower");
+    for (const l of [upper, mid, lower]) mkdirSync(join(l, "etc"), { recursive: true });
+    mkdirSync(join(lower, "usr", "lib"), { recursive: true });
+    writeFileSync(join(lower, "etc", "group"), "lower-group\n");
+    writeFileSync(join(lower, "usr", "lib", "passwd"), "lower-usr-lib-passwd\n");
+    writeFileSync(join(lower, "etc", "passwd"), "lower-passwd\n");
+    // mid: passwd becomes a relative link to ../usr/lib/passwd (found in lower).
+    symlinkSync("../usr/lib/passwd", join(mid, "etc", "passwd"));
+    // upper: group deleted (whiteout = character device 0/0).
+    execFileSync("mknod", [join(upper, "etc", "group"), "c", "0", "0"]);
+    assert.deepEqual(await readFromLayers([upper, mid, lower], "/etc/passwd"), { ok: true, text: "lower-usr-lib-passwd\n" });
+    const g = await readFromLayers([upper, mid, lower], "/etc/group");
+    assert.equal(g.ok, false);
+    assert.equal(!g.ok && g.missing, true);
+    // Without the upper layer the group file is there.
+    assert.deepEqual(await readFromLayers([mid, lower], "/etc/group"), { ok: true, text: "lower-group\n" });
+    // A layer whose /etc is an absolute link to /etc: resolved in the container's root (the layers),
+    // never the host's /etc. Here that loops back to the same link, so it ends in an error, not in
+    // the host's /etc/passwd.
+    const evil = join(base, "evil");
+    mkdirSync(evil);
+    symlinkSync("/etc", join(evil, "etc"));
+    const e = await readFromLayers([evil], "/etc/passwd");
+    assert.equal(e.ok, false);
+    assert.ok(!JSON.stringify(e).includes("root:x:0:0"), JSON.stringify(e));
+    // Over the bound: refused.
+    writeFileSync(join(lower, "etc", "big"), "x".repeat(2048));
+    assert.match(JSON.stringify(await readFromLayers([lower], "/etc/big", 1024)), /refused: \/etc\/big is 2048 bytes, over the 1024-byte limit/);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });

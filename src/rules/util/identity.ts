@@ -30,7 +30,7 @@ export function identityOf(w: Workload): Identity {
   if (r?.ok) {
     const sg = r.groups.map((g) => g.gid);
     const ids = `uid ${r.uid}, gid ${r.gid}${sg.length ? `, groups ${sg.join(",")}` : ""}`;
-    return { state: r.uid === 0 ? "root" : "non-root", uid: r.uid, gids: [r.gid, ...sg], why: `user: ${u || "(none)"} = ${ids} in the container's /etc/passwd and /etc/group` };
+    return { state: r.uid === 0 ? "root" : "non-root", uid: r.uid, gids: [r.gid, ...sg], why: `user: ${u || "(none)"} → ${ids} by the container's own /etc/passwd and /etc/group` };
   }
   const unresolved = r && !r.ok ? `; its ids could not be resolved: ${r.reason}` : "";
   if (u === undefined || u === "") return { state: "unknown", gids, why: `no user is set, so the image decides: root for most images${unresolved}` };
