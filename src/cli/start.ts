@@ -10,10 +10,12 @@
 // Both scan paths run the same code (cli/fast-scan.ts → cli/scan.ts → scan/index.ts), so the
 // output is the same; test/cli/start.test.ts compares them.
 import { statSync } from "node:fs";
+import { join } from "node:path";
 import { VERSION } from "../version.js";
 import { parseScanFast } from "./scan-args.js";
 import { entriesFor } from "../sources/index.js";
 import { singleFileTarget } from "../scan/target.js";
+import { requireWithCodeCache } from "./code-cache.js";
 
 /** The format ids dist/scan-file.cjs carries, space-separated: defined by scripts/build.mjs,
  *  which also leaves every other format out of that bundle (one list, in the build). Unset
@@ -26,9 +28,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 } else {
   const fast = parseScanFast(argv);
   if (fast && startBundleCovers(fast.path, fast.flags.includeDocs === true)) {
-    enableCompileCache();
-    // A CommonJS require of the bundle next to this one (this module only ever runs as CommonJS).
-    const { runScanFast } = require("./scan-file.cjs") as typeof import("./fast-scan.js");
+    const { runScanFast } = loadScanBundle();
     void runScanFast(fast.path, fast.flags).then((code) => {
       process.exitCode = code;
     });
@@ -54,15 +54,20 @@ function startBundleCovers(path: string, includeDocs: boolean): boolean {
   return entriesFor({ includeDocs }).every((e) => carried.includes(e.id) || !e.mayWant(only));
 }
 
-/** Node ≥ 22.1 keeps compiled code on disk between runs (module.enableCompileCache; its own
- *  directory under os.tmpdir(), NODE_DISABLE_COMPILE_CACHE=1 turns it off). Node 20 has no such
- *  API; asked by version so that Node 20 does not even load `node:module`. */
-function enableCompileCache(): void {
+/** The bundle next to this one (a CommonJS require: this module only ever runs as CommonJS),
+ *  with compiled code kept between runs. Node ≥ 22.1 does that itself (module.enableCompileCache:
+ *  its own directory under os.tmpdir(); NODE_DISABLE_COMPILE_CACHE=1 turns it off); older Node
+ *  (20) has no such API, code-cache.ts does it there. Told apart by version, so that Node 20 does
+ *  not even load `node:module`. */
+function loadScanBundle(): typeof import("./fast-scan.js") {
   const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
-  if (major < 22 || (major === 22 && minor < 1)) return;
+  if (major < 22 || (major === 22 && minor < 1)) {
+    return requireWithCodeCache(join(__dirname, "scan-file.cjs"), VERSION, require) as typeof import("./fast-scan.js");
+  }
   try {
     (require("node:module") as { enableCompileCache?: () => unknown }).enableCompileCache?.();
   } catch {
     // A cache that cannot be opened only costs speed.
   }
+  return require("./scan-file.cjs") as typeof import("./fast-scan.js");
 }

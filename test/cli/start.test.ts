@@ -6,14 +6,15 @@
  * The two must answer alike. Each case runs the binary and, beside it, `node dist/cli.js` — the
  * full CLI called directly, which never takes the start-up path — and compares exit code, stdout
  * and stderr (and the -o file). A run with NODE_DEBUG=module shows which path the binary took
- * (Node logs each CommonJS load: dist/scan-file.cjs appears or not), so a case cannot pass by
- * quietly going the other way. Exit codes and findings noted per case are worked out from the
+ * (Node logs each CommonJS load: dist/scan-file.cjs appears or not; the code cache is off in that
+ * run, as it loads the bundle without the module loader), so a case cannot pass by quietly going
+ * the other way. Exit codes and findings noted per case are worked out from the
  * fixtures' own comments.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync, cpSync } from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync, cpSync, readdirSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,7 +40,7 @@ function run(entry: string, args: string[], env: NodeJS.ProcessEnv = {}): Promis
 
 /** Runs both, checks they agree, and says which path the binary took. */
 async function both(args: string[]): Promise<{ bin: Run; path: "start bundle" | "full CLI" }> {
-  const [bin, full, traced] = await Promise.all([run(BIN, args), run(FULL_CLI, args), run(BIN, args, { NODE_DEBUG: "module" })]);
+  const [bin, full, traced] = await Promise.all([run(BIN, args), run(FULL_CLI, args), run(BIN, args, { NODE_DEBUG: "module", NODE_DISABLE_COMPILE_CACHE: "1" })]);
   assert.equal(bin.code, full.code, `exit code; stderr: ${bin.stderr}`);
   assert.equal(bin.stdout, full.stdout);
   assert.equal(bin.stderr, full.stderr);
@@ -178,4 +179,60 @@ test("files other formats may want, directories, missing paths and other command
   const missing = await run(BIN, ["scan", "no-such-file.yml"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no such file or directory/);
+});
+
+// The start bundle's compiled code is kept between runs: by Node itself from 22.1 on
+// (module.enableCompileCache), by src/cli/code-cache.ts before (Node 20), in the user's cache
+// directory — here XDG_CACHE_HOME, a fresh temp dir per case.
+const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
+const ownCodeCache = major < 22 || (major === 22 && minor < 1);
+
+test("code cache: written once, in <XDG_CACHE_HOME>/sockwarden, private; reused with the same answer", async () => {
+  const xdg = mkdtempSync(join(dir, "xdg-"));
+  const env = { XDG_CACHE_HOME: xdg };
+  const first = await run(BIN, ["scan", "socket.yml", "-f", "json"], env);
+  const full = await run(FULL_CLI, ["scan", "socket.yml", "-f", "json"]);
+  assert.deepEqual([first.code, first.stdout, first.stderr], [full.code, full.stdout, full.stderr]);
+  const files = () => {
+    try {
+      return readdirSync(join(xdg, "sockwarden"));
+    } catch {
+      return [];
+    }
+  };
+  if (!ownCodeCache) {
+    assert.deepEqual(files(), [], "Node >= 22.1 keeps its own cache; sockwarden writes none");
+    return;
+  }
+  const made = files();
+  assert.equal(made.length, 1, made.join());
+  assert.match(made[0]!, /^scan-file-[0-9a-f]{8}-.*\.v8$/);
+  const second = await run(BIN, ["scan", "socket.yml", "-f", "json"], env);
+  assert.deepEqual([second.code, second.stdout, second.stderr], [full.code, full.stdout, full.stderr]);
+  assert.deepEqual(files(), made, "the same file, not a new one");
+  // A damaged cache is refused by V8 and rewritten; the answer does not change.
+  writeFileSync(join(xdg, "sockwarden", made[0]!), "not a V8 code cache");
+  const third = await run(BIN, ["scan", "socket.yml", "-f", "json"], env);
+  assert.deepEqual([third.code, third.stdout, third.stderr], [full.code, full.stdout, full.stderr]);
+  assert.notEqual(readFileSync(join(xdg, "sockwarden", made[0]!), "utf8"), "not a V8 code cache");
+});
+
+test("code cache: never from a directory others can write, nor when it cannot be made, nor when turned off", async () => {
+  const full = await run(FULL_CLI, ["scan", "compose.yml"]);
+  // Group- and world-writable: someone else could have put code there.
+  const open = mkdtempSync(join(dir, "xdg-open-"));
+  mkdirSync(join(open, "sockwarden"));
+  chmodSync(join(open, "sockwarden"), 0o777);
+  // A file where the directory should be: it cannot be made.
+  const blocked = mkdtempSync(join(dir, "xdg-blocked-"));
+  writeFileSync(join(blocked, "sockwarden"), "");
+  // Turned off, as Node's own cache is.
+  const off = mkdtempSync(join(dir, "xdg-off-"));
+  for (const [xdg, extra] of [[open, {}], [blocked, {}], [off, { NODE_DISABLE_COMPILE_CACHE: "1" }]] as const) {
+    const r = await run(BIN, ["scan", "compose.yml"], { XDG_CACHE_HOME: xdg, ...extra });
+    assert.deepEqual([r.code, r.stdout, r.stderr], [full.code, full.stdout, full.stderr], xdg);
+  }
+  assert.deepEqual(readdirSync(join(open, "sockwarden")), []);
+  assert.equal(readFileSync(join(blocked, "sockwarden"), "utf8"), "");
+  assert.deepEqual(readdirSync(off), []);
 });
