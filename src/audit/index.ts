@@ -51,6 +51,8 @@ export interface AuditOptions {
   timeoutMs?: number;
   sshCommand?: string;
   now?: Date;
+  /** Resolve names in Config.User / --group-add through the containers' own files (default true). */
+  resolveUsers?: boolean;
 }
 
 /** What the audit gathered, for callers that want the facts as well as the report (tests, watch). */
@@ -227,16 +229,18 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
     resolveJoins(workloads, containers);
     // Names in Config.User / --group-add → the ids the runtime gives the process, from the
     // container's own /etc/passwd and /etc/group (socket holders only: that is where it decides severity).
-    if (client) {
+    if (opts.resolveUsers === false) {
+      // Not asked: names stay as written (their ids stay unknown to the rules).
+    } else if (client) {
       const reader = archiveReader(client, { sshCommand: opts.sshCommand, timeoutMs: opts.timeoutMs });
       try {
-        await resolveUsers(workloads, reader, diskReader ? { rootfsReader: diskReader } : {});
+        await resolveUsers(workloads, { archive: reader, ...(diskReader ? { rootfs: diskReader } : {}) });
       } finally {
         reader.close();
       }
     } else if (opts.fromDisk) {
       // The same files from the daemon's overlay2 layers (read-only).
-      await resolveUsers(workloads, diskReader, { ...(diskReader ? { rootfsReader: diskReader } : {}), unavailable: "--from-disk found no Docker data root to read the container's /etc/passwd and /etc/group from" });
+      await resolveUsers(workloads, diskReader ? { rootfs: diskReader } : {}, { unavailable: "--from-disk found no Docker data root to read the container's /etc/passwd and /etc/group from" });
     }
     // What makes root in a container not root on the host: the daemon's user-namespace remap, or a rootless daemon.
     const daemons = infoDaemon ? [infoDaemon] : facts.daemon;

@@ -50,41 +50,74 @@ function coveringMount(w: Workload, path: string): string | undefined {
   return undefined;
 }
 
-export interface ResolveUsersOptions {
+export interface FileSources {
   /**
-   * Reads the container's root filesystem beneath its mounts (the daemon's overlay2 layers). The
-   * runtime resolves users there, before mounts exist; the archive API shows what is mounted over
-   * it. Used for containers with a mount over /etc/passwd or /etc/group; without one those stay
-   * unresolved, said so.
+   * The container's root filesystem beneath its mounts (the daemon's overlay2 layers, read
+   * directly: local daemon or `--from-disk`). Exactly what the runtime resolves users from (it
+   * does so before mounts exist), and cheap: no daemon round trip. Tried first.
    */
-  rootfsReader?: ContainerFileReader;
-  /** Containers resolved at once (each costs two archive reads). Default 4. */
+  rootfs?: ContainerFileReader;
+  /**
+   * The daemon's archive API (`GET /containers/{id}/archive`): works for remote daemons too, but
+   * costs the daemon a mount of a stopped container's filesystem per read, and shows what is
+   * mounted over /etc. Used when the layers cannot be read, and never for a container with a
+   * mount over /etc/passwd or /etc/group.
+   */
+  archive?: ContainerFileReader;
+}
+
+export interface ResolveUsersOptions {
+  /** Containers resolved at once. Default 8 from the layers, 4 through the archive API. */
   concurrency?: number;
-  /** Why there is no reader (e.g. `--from-disk`): recorded on each container that needed one. */
+  /** Why there is no source at all (e.g. no Docker data root): recorded on each container that needed one. */
   unavailable?: string;
+  /** Time the archive API may take in all (default 10 s): a stopped container costs the daemon a
+   *  mount per read (~0.5 s each measured here), so hundreds of them must not stall the audit. */
+  archiveBudgetMs?: number;
+}
+
+type Files = { passwd: string | undefined; group: string | undefined };
+
+async function readBoth(reader: ContainerFileReader, id: string): Promise<Files> {
+  const [pw, gr] = await Promise.all([reader.read(id, "/etc/passwd"), reader.read(id, "/etc/group")]);
+  const text = (f: FileRead, name: string): string | undefined => {
+    if (f.ok) return f.text;
+    if (f.missing) return undefined; // the runtime treats a missing file as empty
+    throw new Error(`could not read ${name}: ${f.error}`);
+  };
+  return { passwd: text(pw, "/etc/passwd"), group: text(gr, "/etc/group") };
 }
 
 /** Fill `facts.userResolution` for the containers that need it. Never throws. */
-export async function resolveUsers(ws: readonly Workload[], reader: ContainerFileReader | undefined, opts: ResolveUsersOptions = {}): Promise<number> {
+export async function resolveUsers(ws: readonly Workload[], src: FileSources, opts: ResolveUsersOptions = {}): Promise<number> {
   const todo = ws.filter(needsResolution);
-  if (!reader) {
+  if (!src.rootfs && !src.archive) {
     for (const w of todo) setUserResolution(w, { ok: false, reason: opts.unavailable ?? "the container's /etc/passwd and /etc/group were not read" });
     return todo.length;
   }
-  await mapLimit(todo, opts.concurrency ?? 4, async (w) => {
+  const budget = opts.archiveBudgetMs ?? 10_000;
+  const started = Date.now();
+  await mapLimit(todo, opts.concurrency ?? (src.rootfs ? 8 : 4), async (w) => {
     const id = w.source.container!.id;
     let r: UserResolution;
     try {
-      const covered = coveringMount(w, "/etc/passwd") ?? coveringMount(w, "/etc/group");
-      const src = covered && reader !== opts.rootfsReader ? opts.rootfsReader : reader;
-      if (!src) throw new Error(`a mount at ${covered} covers /etc/passwd or /etc/group; the runtime reads the image's files beneath it, which the daemon's archive API does not show`);
-      const [pw, gr] = await Promise.all([src.read(id, "/etc/passwd"), src.read(id, "/etc/group")]);
-      const text = (f: FileRead, name: string): string | undefined => {
-        if (f.ok) return f.text;
-        if (f.missing) return undefined; // the runtime treats a missing file as empty
-        throw new Error(`could not read ${name}: ${f.error}`);
-      };
-      r = resolveFromFiles(w.user?.value, w.groups.map((g) => g.value), text(pw, "/etc/passwd"), text(gr, "/etc/group"));
+      let files: Files | undefined;
+      let rootfsError: Error | undefined;
+      if (src.rootfs) {
+        try {
+          files = await readBoth(src.rootfs, id);
+        } catch (e) {
+          rootfsError = e as Error;
+        }
+      }
+      if (!files) {
+        const covered = coveringMount(w, "/etc/passwd") ?? coveringMount(w, "/etc/group");
+        if (!src.archive) throw rootfsError ?? new Error("no way to read the container's files");
+        if (covered) throw new Error(`${rootfsError ? `${rootfsError.message}; and ` : ""}a mount at ${covered} covers /etc/passwd or /etc/group: the runtime reads the image's files beneath it, which the daemon's archive API does not show`);
+        if (Date.now() - started >= budget) throw new Error(`not read: the ${budget / 1000} s allowed for the daemon's archive API ran out (many containers to read)`);
+        files = await readBoth(src.archive, id);
+      }
+      r = resolveFromFiles(w.user?.value, w.groups.map((g) => g.value), files.passwd, files.group);
     } catch (e) {
       r = { ok: false, reason: (e as Error).message };
     }

@@ -264,3 +264,40 @@ test("overlay2 union reads: whiteouts delete, links resolve inside the container
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test("through the daemon's archive API (what a remote daemon gets) the ids are the same; a mount over /etc/group is not read that way", async () => {
+  const { EngineClient, resolveEndpoint } = await import("../../src/engine/index.js");
+  const { archiveReader } = await import("../../src/audit/container-files.js");
+  const { resolveUsers } = await import("../../src/audit/users.js");
+  const client = new EngineClient(resolveEndpoint({ flags: { host: d.host }, env: d.env }));
+  const reader = archiveReader(client);
+  try {
+    // Fresh copies of the audited workloads, without the layer-based answers.
+    const ws = api.workloads.filter((w) => w.source.container?.name?.startsWith("u-")).map((w) => ({ ...w, facts: { ...w.facts, userResolution: undefined } }));
+    const n = await resolveUsers(ws, { archive: reader });
+    assert.equal(n, 10); // every u-* socket holder (not u-nosock)
+    const byName = (name: string) => ws.find((w) => w.source.container?.name === name)!.facts!.userResolution;
+    const viaLayers = (name: string) => api.workloads.find((w) => w.source.container?.name === name)!.facts!.userResolution;
+    for (const name of ["u-member", "u-notmember", "u-explicit", "u-groupadd", "u-primary", "u-link", "u-numeric", "u-ghost", "u-big"]) {
+      assert.deepEqual(byName(name), viaLayers(name), name);
+    }
+    assert.deepEqual(byName("u-bindgroup"), {
+      ok: false,
+      reason: "a mount at /etc/group covers /etc/passwd or /etc/group: the runtime reads the image's files beneath it, which the daemon's archive API does not show",
+    });
+  } finally {
+    reader.close();
+    client.close();
+  }
+});
+
+test("the archive API has a time budget: past it, containers are left unresolved and say why", async () => {
+  const { resolveUsers } = await import("../../src/audit/users.js");
+  const ws = api.workloads.filter((w) => w.source.container?.name === "u-member").map((w) => ({ ...w, facts: {} as Record<string, unknown> }));
+  // A reader that would answer, but a budget of 0 ms is spent before the first read.
+  let reads = 0;
+  const reader = { read: async () => (reads++, { ok: true as const, text: "" }), close() {} };
+  await resolveUsers(ws, { archive: reader }, { archiveBudgetMs: 0 });
+  assert.equal(reads, 0);
+  assert.deepEqual(ws[0]!.facts.userResolution, { ok: false, reason: "not read: the 0 s allowed for the daemon's archive API ran out (many containers to read)" });
+});
