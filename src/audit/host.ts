@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { DaemonConfig, DaemonListener, HostFacts, SocketFile } from "../model/hostfacts.js";
 import { socketExposure } from "../model/hostpath.js";
 import type { KnownSocket } from "./resolve.js";
-import { aclAllows, aclFromMode, formatAclEntry, isExtended, readAcl, type AclEntry } from "./acl.js";
+import { aclAllows, aclFromMode, formatAclEntry, isExtended, readAcls, type AclEntry, type AclRead } from "./acl.js";
 
 export interface Account {
   name: string;
@@ -417,6 +417,7 @@ export async function collectHostFacts(opts: { host: string; extraSockets?: stri
   const sockets: SocketFile[] = [];
   const known: KnownSocket[] = [];
   const seenIno = new Set<string>();
+  const found: { path: string; runtime: string; st: Awaited<ReturnType<typeof stat>> }[] = [];
   for (const [path, runtime] of candidates) {
     try {
       const st = await stat(path);
@@ -425,27 +426,35 @@ export async function collectHostFacts(opts: { host: string; extraSockets?: stri
       const key = `${st.dev}:${st.ino}`;
       if (seenIno.has(key)) continue; // /var/run/docker.sock and /run/docker.sock are one socket
       seenIno.add(key);
-      const mode = st.mode & 0o7777;
-      // ACLs can let users in that the mode bits do not show; if they cannot be read, say so.
-      const acl = opts.readAcl === false ? undefined : await readAcl(path);
-      const who = whoCanOpen({ uid: st.uid, gid: st.gid, mode }, users, groups, acl?.ok ? acl.acl : undefined);
-      const s: SocketFile = { path, runtime, uid: st.uid, gid: st.gid, mode, openableBy: who.users, worldWritable: who.everyone };
-      if (acl?.ok && isExtended(acl.acl)) {
-        const names = { user: (uid: number) => users.find((u) => u.uid === uid)?.name, group: (gid: number) => groups.find((g) => g.gid === gid)?.name };
-        s.acl = acl.acl.map((e) => formatAclEntry(e, names));
-        if (who.viaAcl?.length) s.openableViaAcl = who.viaAcl;
-      } else if (acl && !acl.ok) {
-        // In the host facts and in the socket-access finding; not an audit error (the rest stands).
-        s.aclError = acl.error;
-      }
-      const owner = users.find((u) => u.uid === st.uid)?.name;
-      const grp = groups.find((g) => g.gid === st.gid)?.name;
-      if (owner) s.owner = owner;
-      if (grp) s.group = grp;
-      sockets.push(s);
+      found.push({ path, runtime, st });
     } catch {
       /* absent */
     }
+  }
+  // ACLs can let users in that the mode bits do not show; if they cannot be read, say so. One
+  // getfacl for all sockets; the mount resolver reuses the answers (KnownSocket.acl).
+  const acls = opts.readAcl === false ? new Map<string, AclRead>() : await readAcls(found.map((f) => f.path));
+  for (const { path, runtime, st } of found) {
+    const mode = Number(st.mode) & 0o7777;
+    const uid = Number(st.uid);
+    const gid = Number(st.gid);
+    const acl = acls.get(path);
+    for (const k of known) if (k.dev === Number(st.dev) && k.ino === Number(st.ino) && acl) k.acl = acl.ok && isExtended(acl.acl) ? acl.acl : acl.ok ? null : undefined;
+    const who = whoCanOpen({ uid, gid, mode }, users, groups, acl?.ok ? acl.acl : undefined);
+    const s: SocketFile = { path, runtime, uid, gid, mode, openableBy: who.users, worldWritable: who.everyone };
+    if (acl?.ok && isExtended(acl.acl)) {
+      const names = { user: (id: number) => users.find((u) => u.uid === id)?.name, group: (id: number) => groups.find((g) => g.gid === id)?.name };
+      s.acl = acl.acl.map((e) => formatAclEntry(e, names));
+      if (who.viaAcl?.length) s.openableViaAcl = who.viaAcl;
+    } else if (acl && !acl.ok) {
+      // In the host facts and in the socket-access finding; not an audit error (the rest stands).
+      s.aclError = acl.error;
+    }
+    const owner = users.find((u) => u.uid === uid)?.name;
+    const grp = groups.find((g) => g.gid === gid)?.name;
+    if (owner) s.owner = owner;
+    if (grp) s.group = grp;
+    sockets.push(s);
   }
   const listeners = opts.probeListeners === false ? [] : await tcpListeners();
   const persistence = opts.persistenceSince !== undefined ? await persistenceFiles(opts.persistenceSince) : [];

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Mount, ResolvedHostPath, Workload } from "../model/workload.js";
 import { isUnder, normalizeHostPath, socketExposure } from "../model/hostpath.js";
 import type { InspectLike } from "./inspect.js";
-import { isExtended, readAcl } from "./acl.js";
+import { isExtended, readAcl, type AclEntry } from "./acl.js";
 import { containerName, volumesFromOrigins } from "./inspect.js";
 
 export interface KnownSocket {
@@ -19,6 +19,8 @@ export interface KnownSocket {
   runtime: string;
   dev: number;
   ino: number;
+  /** Its extended ACL as the host facts read it (null: none; absent: not read), so it is not read twice. */
+  acl?: AclEntry[] | null;
 }
 
 export interface ResolverOptions {
@@ -79,7 +81,7 @@ export class HostPathResolver {
   private async socketInfo(path: string, st: { dev: number; ino: number; uid: number; gid: number; mode: number }): Promise<SockInfo | undefined> {
     const base: SockInfo = { path, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
     const k = this.knownOf(st.dev, st.ino);
-    if (k) return this.withAcl({ ...base, runtime: k.runtime });
+    if (k) return this.withAcl({ ...base, runtime: k.runtime }, k);
     const ex = socketExposure(path);
     if (ex?.relation === "socket") return this.withAcl({ ...base, runtime: ex.runtime });
     if (this.probe) {
@@ -92,8 +94,9 @@ export class HostPathResolver {
 
   /** A runtime socket's extended ACL, when it has one (one getfacl per socket path per audit).
    *  If getfacl cannot tell, the mode bits stand; the host facts carry the reason (aclError). */
-  private async withAcl(info: SockInfo): Promise<SockInfo> {
+  private async withAcl(info: SockInfo, k?: KnownSocket): Promise<SockInfo> {
     if (!this.readAcls) return info;
+    if (k && k.acl !== undefined) return k.acl ? { ...info, acl: k.acl } : info;
     let p = this.acls.get(info.path);
     if (!p) this.acls.set(info.path, (p = readAcl(info.path).then((r) => (r.ok && isExtended(r.acl) ? r.acl : undefined))));
     const acl = await p;
@@ -138,7 +141,7 @@ export class HostPathResolver {
       if (!isUnder(k.path, dir)) continue;
       try {
         const st = await stat(k.path);
-        if (st.isSocket() && st.dev === k.dev && st.ino === k.ino) found.set(k.path, await this.withAcl({ path: k.path, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, runtime: k.runtime }));
+        if (st.isSocket() && st.dev === k.dev && st.ino === k.ino) found.set(k.path, await this.withAcl({ path: k.path, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, runtime: k.runtime }, k));
       } catch {
         /* gone */
       }

@@ -13,7 +13,7 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aclAllows, aclFromMode, parseGetfacl, readAcl } from "../../src/audit/acl.js";
+import { aclAllows, aclFromMode, parseGetfacl, readAcl, readAcls } from "../../src/audit/acl.js";
 import { collectHostFacts, parseGroup, parsePasswd, whoCanOpen } from "../../src/audit/host.js";
 import { evaluate } from "../../src/rules/evaluate.js";
 import { defaultPolicy } from "../../src/policy/types.js";
@@ -149,4 +149,20 @@ test("getfacl missing on the host: the socket's facts and finding say the ACL is
   const f = evaluate({ workloads: [], hosts: [{ ...hf.facts, sockets: [s], listeners: [], persistence: [] }] }, defaultPolicy()).filter((x) => x.rule === "host-socket-access");
   assert.deepEqual(f.map((x) => x.severity), ["info"]);
   assert.match(f[0]!.message, /opens only for root by its mode bits\. Its ACL could not be read \(getfacl is not installed/);
+});
+
+test("one getfacl for several sockets: each path gets its own answer, odd names and missing files included", async () => {
+  const a = await sock("batch-a.sock", "u:1003:rw");
+  const b = await sock("batch b\\x.sock", undefined); // a space and a backslash: getfacl escapes the backslash
+  const missing = join(dir, "batch-missing.sock");
+  const m = await readAcls([a, b, missing]);
+  assert.equal(m.size, 3);
+  const ra = m.get(a)!;
+  assert.ok(ra.ok && ra.acl.some((e) => e.tag === "user" && e.id === 1003 && e.perms === "rw"), JSON.stringify(ra));
+  const rb = m.get(b)!;
+  assert.ok(rb.ok && rb.acl.length === 3, JSON.stringify(rb)); // user::, group::, other:: only
+  const rm = m.get(missing)!;
+  assert.equal(rm.ok, false);
+  assert.match(rm.ok ? "" : rm.error, /^getfacl failed: .*batch-missing\.sock: No such file or directory/);
+  assert.deepEqual(await readAcls([a], { getfacl: join(dir, "nope") }), new Map([[a, { ok: false, error: "getfacl is not installed (Debian package acl), so ACLs were not read" }]]));
 });
