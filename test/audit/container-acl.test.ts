@@ -62,7 +62,7 @@ test("the ACL, not the mode bits, decides reachability for containers", () => {
     ],
   );
   const u = first.report.findings.find((f) => f.rule === "socket-holder-user" && f.object === "container:a-user")!;
-  assert.match(u.message, /an ACL entry on .*docker\.sock \(user:1000:rw\) lets uid 1000 in\. Drop that ACL entry/);
+  assert.match(u.message, /an ACL entry on .*docker\.sock \(user:1000:rw-\) lets uid 1000 in\. Drop that ACL entry/);
   const g = first.report.findings.find((f) => f.rule === "socket-holder-user" && f.object === "container:a-namedgroup")!;
   assert.match(g.message, /gid 4343, named in an ACL entry of .*docker\.sock, comes from --group-add 4343\. Drop that group/);
 });

@@ -74,7 +74,10 @@ export const containerUser: WorkloadRule = {
         const a = aclAllows(s.acl, s, { uid: id.uid, gids: id.gids }, "w");
         if (!a.allowed) continue;
         if (a.by === "owner") reasons.push(`uid ${id.uid} owns ${s.path}`);
-        else if (a.by.startsWith("user:")) reasons.push(`an ACL entry on ${s.path} (user:${id.uid}:rw) lets uid ${id.uid} in`);
+        else if (a.by.startsWith("user:")) {
+          const e = s.acl.find((x) => x.tag === "user" && x.id === id.uid)!;
+          reasons.push(`an ACL entry on ${s.path} (user:${id.uid}:${["r", "w", "x"].map((c) => (e.perms.includes(c) ? c : "-")).join("")}) lets uid ${id.uid} in`);
+        }
         else {
           const g = a.by === "group" ? s.gid : Number(a.by.slice(6));
           reasons.push(`gid ${g}, ${a.by === "group" ? "the group" : "named in an ACL entry"} of ${s.path}, comes from ${gidSource(w, g)}`);
