@@ -35,7 +35,7 @@ const leaveOutPlugin = (bundle, leaveOut) => ({
   setup(b) {
     b.onResolve({ filter: /.*/ }, (a) => {
       if (a.kind !== "dynamic-import" || !leaveOut(a.importer.replaceAll("\\", "/"), a.path)) return undefined;
-      return { path: a.path, namespace: "left-out", pluginData: a.importer };
+      return { path: a.path, namespace: "left-out" };
     });
     b.onLoad({ filter: /.*/, namespace: "left-out" }, (a) => ({
       contents: `throw new Error(${JSON.stringify(`sockwarden: internal error: ${a.path} is not part of ${bundle} (see scripts/build.mjs)`)});`,
@@ -123,6 +123,9 @@ await Promise.all([
     entryPoints: { "scan-file": "src/cli/fast-scan.ts" },
     outdir: "dist",
     outExtension: { ".js": ".cjs" },
+    // On Node 20 this bundle runs through vm.Script (src/cli/code-cache.ts), where a real
+    // import() has no loader: any dynamic import left (of a built-in) becomes a require.
+    supported: { "dynamic-import": false },
     plugins: [
       lazyNodeModulePlugin,
       leaveOutPlugin("dist/scan-file.cjs", (importer, spec) =>
