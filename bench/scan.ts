@@ -346,8 +346,8 @@ function startup(): void {
       manifestFile,
       "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: { app: web }\n  template:\n    metadata:\n      labels: { app: web }\n    spec:\n      securityContext: { runAsNonRoot: true, runAsUser: 101 }\n      containers:\n        - name: web\n          image: nginx:1.27\n",
     );
-    // The one-file scan keeps compiled code between runs (Node's compile cache, or on Node 20
-    // src/cli/code-cache.ts); the warm-up run below makes it, as a hook's first run would. The
+    // The one-file scan keeps compiled code between runs (src/cli/code-cache.ts); the warm-up
+    // run below makes it, as a hook's first run would. The
     // "no code cache" row shows what a run without it costs (the first one after an install or
     // an upgrade also writes the cache: a few ms more, once).
     const NO_CACHE = { ...process.env, NODE_DISABLE_COMPILE_CACHE: "1" };

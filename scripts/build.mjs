@@ -44,14 +44,6 @@ const leaveOutPlugin = (bundle, leaveOut) => ({
   },
 });
 
-/** Keeps the given relative specifiers as they are: sibling files in dist/, not bundled. */
-const siblingsPlugin = (names) => ({
-  name: "siblings",
-  setup(b) {
-    b.onResolve({ filter: /^\.\// }, (a) => (names.includes(a.path) ? { path: a.path, external: true } : undefined));
-  },
-});
-
 /** In the CommonJS bundles node:module loads on first use: the sources import createRequire
  *  for rare paths only (a Node without process.getBuiltinModule; running from source). */
 const lazyNodeModulePlugin = {
@@ -113,7 +105,6 @@ await Promise.all([
     define: { ...cjs.define, __SOCKWARDEN_START_FORMATS__: JSON.stringify(START_FORMATS.map((f) => f.id).join(" ")) },
     plugins: [
       lazyNodeModulePlugin,
-      siblingsPlugin(["./scan-file.cjs"]),
       // The dispatcher asks the format registry's `mayWant` tests and never loads a format.
       leaveOutPlugin("dist/start.cjs", (importer) => importer.endsWith("/src/sources/index.ts")),
     ],
@@ -123,8 +114,8 @@ await Promise.all([
     entryPoints: { "scan-file": "src/cli/fast-scan.ts" },
     outdir: "dist",
     outExtension: { ".js": ".cjs" },
-    // On Node 20 this bundle runs through vm.Script (src/cli/code-cache.ts), where a real
-    // import() has no loader: any dynamic import left (of a built-in) becomes a require.
+    // This bundle runs through vm.Script (src/cli/code-cache.ts), where a real import() has no
+    // loader: any dynamic import left (of a built-in) becomes a require.
     supported: { "dynamic-import": false },
     plugins: [
       lazyNodeModulePlugin,

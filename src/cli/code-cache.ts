@@ -3,10 +3,12 @@ import { dirname, isAbsolute, join } from "node:path";
 import type { Script } from "node:vm";
 
 /**
- * Requires a CommonJS bundle through a V8 code cache kept on disk: for Node versions without
- * `module.enableCompileCache` (Node 20; from 22.1 on, cli/start.ts uses Node's own). Compiling
- * dist/scan-file.cjs, and then each function a one-file scan calls for the first time, is a good
- * part of such a scan; V8 can keep that work from one run to the next.
+ * Requires a CommonJS bundle through a V8 code cache kept on disk. Compiling dist/scan-file.cjs,
+ * and then each function a one-file scan calls for the first time, is a good part of such a scan;
+ * V8 can keep that work from one run to the next. Node 20 has no compile cache of its own, and
+ * the one of Node ≥ 22.1 (module.enableCompileCache) is made when a module loads, before the
+ * functions the run then compiles: this one is made after the run and measured faster on 22 too,
+ * so it serves every version.
  *
  * A cache is code, so it is used only where nobody else could have put it, and it never stops a run:
  * - it lives in the user's cache directory ($XDG_CACHE_HOME or ~/.cache, then `sockwarden/`), or

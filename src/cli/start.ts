@@ -54,20 +54,8 @@ function startBundleCovers(path: string, includeDocs: boolean): boolean {
   return entriesFor({ includeDocs }).every((e) => carried.includes(e.id) || !e.mayWant(only));
 }
 
-/** The bundle next to this one (a CommonJS require: this module only ever runs as CommonJS),
- *  with compiled code kept between runs. Node ≥ 22.1 does that itself (module.enableCompileCache:
- *  its own directory under os.tmpdir(); NODE_DISABLE_COMPILE_CACHE=1 turns it off); older Node
- *  (20) has no such API, code-cache.ts does it there. Told apart by version, so that Node 20 does
- *  not even load `node:module`. */
+/** The bundle next to this one, with its compiled code kept between runs (code-cache.ts; this
+ *  module only ever runs as CommonJS, so `require` and `__dirname` are its own). */
 function loadScanBundle(): typeof import("./fast-scan.js") {
-  const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
-  if (major < 22 || (major === 22 && minor < 1)) {
-    return requireWithCodeCache(join(__dirname, "scan-file.cjs"), VERSION, require) as typeof import("./fast-scan.js");
-  }
-  try {
-    (require("node:module") as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  } catch {
-    // A cache that cannot be opened only costs speed.
-  }
-  return require("./scan-file.cjs") as typeof import("./fast-scan.js");
+  return requireWithCodeCache(join(__dirname, "scan-file.cjs"), VERSION, require) as typeof import("./fast-scan.js");
 }
