@@ -242,6 +242,9 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       // The same files from the daemon's overlay2 layers (read-only).
       await resolveUsers(workloads, diskReader ? { rootfs: diskReader } : {}, { unavailable: "--from-disk found no Docker data root to read the container's /etc/passwd and /etc/group from" });
     }
+    // The audit vouches for who each process runs as (rule socket-holder-user reads this): Config.User
+    // is the effective user, and names were resolved above (or the reason why not is recorded).
+    for (const w of workloads) w.facts = { ...w.facts, userChecked: true };
     // What makes root in a container not root on the host: the daemon's user-namespace remap, or a rootless daemon.
     const daemons = infoDaemon ? [infoDaemon] : facts.daemon;
     const remap = daemons.some((d) => !!d.usernsRemap);

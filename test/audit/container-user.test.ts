@@ -97,6 +97,7 @@ test("messages say who the process is, where the socket's group came from, and w
 
 function holder(opts: { user?: string; groups?: string[]; mode?: number; state?: string }): Workload {
   const w = emptyWorkload({ door: "audit", object: "container:h", container: { id: "h1", name: "h", state: opts.state ?? "running" }, host: "h" });
+  w.facts = { userChecked: true };
   if (opts.user !== undefined) w.user = located(opts.user);
   for (const g of opts.groups ?? []) w.groups.push(located(g));
   w.mounts.push({
@@ -113,17 +114,21 @@ const userOf = (w: Workload) => evaluate({ workloads: [w] }, defaultPolicy()).fi
 
 test("daemon settings: userns-remap silences root unless --userns=host; rootless silences it; world-writable is not about the user", () => {
   assert.equal(userOf(holder({})).length, 1);
+  // A door that does not vouch for the user (watch, proxy, files): not judged by this rule.
+  const unvouched = holder({});
+  unvouched.facts = {};
+  assert.equal(userOf(unvouched).length, 0);
   const remapped = holder({});
-  remapped.facts = { daemonUsernsRemap: true };
+  remapped.facts = { userChecked: true, daemonUsernsRemap: true };
   assert.equal(userOf(remapped).length, 0);
   const optOut = holder({});
-  optOut.facts = { daemonUsernsRemap: true };
+  optOut.facts = { userChecked: true, daemonUsernsRemap: true };
   optOut.namespaces.userns = located({ mode: "host", raw: "host" });
   const o = userOf(optOut);
   assert.equal(o.length, 1);
   assert.match(o[0]!.message, /`--userns=host` opts it out of the daemon's userns-remap/);
   const rootless = holder({});
-  rootless.facts = { daemonRootless: true };
+  rootless.facts = { userChecked: true, daemonRootless: true };
   assert.equal(userOf(rootless).length, 0);
   // Non-root on a 0666 socket: anyone opens it, host-socket-access's business; root on it still counts.
   assert.equal(userOf(holder({ user: "1000", mode: 0o666 })).length, 0);

@@ -40,9 +40,12 @@ export const containerUser: WorkloadRule = {
       "or rootless so root in a container is not root on the host. This narrows the blast radius; removing the mount (or a filtering proxy) is the fix.",
   },
   check(w) {
+    const facts = w.facts ?? {};
+    // Only where the door vouches for who the process runs as (the audit: Config.User is the
+    // effective user with the image's USER merged in, names resolved through the container's files).
+    if (facts.userChecked !== true) return [];
     const socks = reachedSockets(w);
     if (!socks.length) return [];
-    const facts = w.facts ?? {};
     if (facts.daemonRootless === true) return [];
     if (facts.daemonUsernsRemap === true && w.namespaces.userns?.value.mode !== "host") return [];
     const id = identityOf(w);
