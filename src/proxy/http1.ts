@@ -317,15 +317,6 @@ export function parseResponseHead(buf: Buffer, requestMethod: string, maxHead = 
  */
 export class ChunkedScanner {
   private dec = new ChunkedDecoder(true, 1 << 16);
-  /** Would `input` end the body? (Does not consume.) */
-  peekDone(input: Buffer): boolean {
-    const copy = Object.assign(Object.create(Object.getPrototypeOf(this.dec)), this.dec) as ChunkedDecoder;
-    try {
-      return copy.push(input).done;
-    } catch {
-      return true;
-    }
-  }
   /** Returns bytes of `input` that belong to this body (all of them unless it ended inside). */
   push(input: Buffer): { used: number; done: boolean } {
     const r = this.dec.push(input);

@@ -7,6 +7,7 @@ import http from "node:http";
 import { realpath, stat } from "node:fs/promises";
 import { HttpError } from "./http1.js";
 import { containerInfoFromInspect, type ContainerInfo, type Resolver, type VolumeInfo } from "./toWorkload.js";
+import { daemonDefaultsFromInfo, type DaemonDefaults } from "../engine/workload.js";
 
 export type Address = { kind: "unix"; path: string } | { kind: "tcp"; host: string; port: number };
 
@@ -70,6 +71,27 @@ export function getJson(a: Address, path: string, timeoutMs = 15000): Promise<un
   });
 }
 
+const defaultsCache = new WeakMap<object, { at: number; value: Promise<DaemonDefaults> }>();
+/** How long the daemon's defaults (cgroup version, default runtime) are trusted: they change only
+ *  with a daemon restart, and reading /info on every create would cost a round trip each. */
+const DEFAULTS_TTL_MS = 60_000;
+
+/** The daemon's defaults from `GET /info`, cached per upstream. A failed lookup is not cached and
+ *  gives no defaults: the model then keeps explicit values as written (the stricter reading). */
+export function daemonDefaults(a: Address, now = Date.now()): Promise<DaemonDefaults> {
+  const hit = defaultsCache.get(a);
+  if (hit && now - hit.at < DEFAULTS_TTL_MS) return hit.value;
+  const value = getJson(a, "/info").then(
+    (info) => daemonDefaultsFromInfo(info),
+    () => {
+      defaultsCache.delete(a);
+      return {};
+    },
+  );
+  defaultsCache.set(a, { at: now, value });
+  return value;
+}
+
 export interface ExecInfo {
   containerId: string;
   privileged: boolean;
@@ -98,6 +120,7 @@ export function daemonResolver(a: Address, opts: { resolveSymlinks: boolean }): 
       if (!j) return undefined;
       return { driver: j.Driver ?? "local", options: j.Options ?? {} };
     },
+    daemonDefaults: () => daemonDefaults(a),
     async exec(id: string): Promise<ExecInfo | undefined> {
       const j = (await getJson(a, `/exec/${encodeURIComponent(id)}/json`)) as { ContainerID?: string; ProcessConfig?: { privileged?: boolean; user?: string } } | undefined;
       if (!j) return undefined;

@@ -183,6 +183,24 @@ test("allowed: namespaced sysctls in the container's own namespaces (the daemon 
   await d.docker(["rm", "-f", "ef-ok"]);
 });
 
+test("explicit CgroupnsMode host is judged against the daemon's own default (read from /info by the running proxy)", async () => {
+  // On a cgroup v1 daemon every container shares the host's cgroup namespace unless asked
+  // otherwise, so writing `host` changes nothing: allowed, as the audit sees it. On cgroup v2 the
+  // default is private, so `host` is a real host namespace: denied.
+  const info = (await daemonGet(d.socket, "/info")).json as { CgroupVersion?: string };
+  const v1 = info.CgroupVersion === "1";
+  const raw = await rawExchange(psock, CREATE({ Image: "mini:latest", HostConfig: { CgroupnsMode: "host" } }, "ef-cgns"));
+  if (v1) {
+    assert.deepEqual(statuses(raw), [201], raw);
+    assert.ok((await containerNames(d.socket)).includes("ef-cgns"));
+    await d.docker(["rm", "-f", "ef-cgns"]);
+  } else {
+    assert.deepEqual(statuses(raw), [403], raw);
+    assert.match(message(raw), /cgroup/i);
+    assert.ok(!(await containerNames(d.socket)).includes("ef-cgns"));
+  }
+});
+
 test("warn instead of deny: a policy with host-namespace: warn lets CgroupParent / through and logs why", async () => {
   const raw = await rawExchange(wsock, CREATE({ Image: "mini:latest", HostConfig: { CgroupParent: "/" } }, "ef-warn"));
   assert.deepEqual(statuses(raw), [201], raw);
@@ -264,10 +282,10 @@ test("the same container through both doors: audit of its inspect and the proxy'
   assert.ok(aw, "the audit saw the container");
 
   // Door 2: the proxy's reading of the same body, with the proxy's own daemon-backed resolver
-  // (named volumes, symlinks) told the daemon's defaults from /info.
+  // (named volumes, symlinks, and the daemon's defaults, which it reads from /info itself).
   const info = (await daemonGet(d.socket, "/info")).json;
-  const base = daemonResolver(parseAddress(d.host), { resolveSymlinks: true });
-  const resolver: Resolver = Object.assign(base, { daemonDefaults: async () => daemonDefaultsFromInfo(info) });
+  const resolver: Resolver = daemonResolver(parseAddress(d.host), { resolveSymlinks: true });
+  assert.deepEqual(await resolver.daemonDefaults!(), daemonDefaultsFromInfo(info));
   const split = splitCreateBody(decodeBody(CREATE_BODY as never, Buffer.from(body)));
   const [pw] = await containerToWorkloads(split.config, split.hostConfig, { resolver, object: "container both" });
   assert.ok(pw);
@@ -306,8 +324,10 @@ test("the same container through both doors: audit of its inspect and the proxy'
   // kernel.shm_rmid_forced and net.* stay in the container's own IPC and network namespaces: no sysctl finding.
   assert.ok(!fa.some((f) => f.startsWith("host-sysctl ")), fa.join("\n"));
 
-  // Without the daemon's defaults the proxy keeps the explicit cgroupns host: the stricter reading.
-  const [strict] = await containerToWorkloads(split.config, split.hostConfig, { resolver: daemonResolver(parseAddress(d.host), { resolveSymlinks: true }), object: "container both" });
+  // Without the daemon's defaults (an /info that failed) the proxy keeps the explicit cgroupns
+  // host: the stricter reading.
+  const noDefaults: Resolver = { ...daemonResolver(parseAddress(d.host), { resolveSymlinks: true }), daemonDefaults: async () => ({}) };
+  const [strict] = await containerToWorkloads(split.config, split.hostConfig, { resolver: noDefaults, object: "container both" });
   assert.equal(strict!.namespaces.cgroupns?.value.mode, "host");
   await d.docker(["rm", "-f", "both"]);
 });
