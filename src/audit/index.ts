@@ -14,6 +14,7 @@ import { evaluate } from "../rules/evaluate.js";
 import { summarize } from "../report/summary.js";
 import { TOOL } from "../version.js";
 import { EngineClient, EngineError, mapLimit, resolveEndpoint, type Endpoint, type EndpointFlags, type Env } from "../engine/index.js";
+import { daemonDefaultsFromInfo, type DaemonDefaults } from "../engine/workload.js";
 import { workloadFromInspect, type InspectLike } from "./inspect.js";
 import { HostPathResolver, resolveJoins, resolveMounts, volumeBind, type VolumeInfo } from "./resolve.js";
 import { collectHostFacts } from "./host.js";
@@ -85,7 +86,9 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
   let endpoint: Endpoint | undefined;
   let client: EngineClient | undefined;
   let hostLabel = hostname();
-  let cgroupV1 = false;
+  // What the daemon stores in every container on its own (default runtime, host cgroupns on
+  // cgroup v1): equal to it is not the container's choice. From `/info`; runc when unknown.
+  let defaults: DaemonDefaults = {};
   let local = false;
   let target: string;
   const unreachable: NonNullable<HostFacts["unreachable"]> = [];
@@ -123,18 +126,19 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
       volume = (name) => diskVolume(dockerRoot, name);
       if (st) diskReader = diskFileReader(dockerRoot);
       digests = await diskImageDigests(dockerRoot);
-      cgroupV1 = await isCgroupV1();
+      // No daemon to ask: the host's cgroup version; the default runtime (daemon.json) is not read, runc is assumed.
+      if (await isCgroupV1()) defaults = { cgroupnsHost: true };
     } else {
       endpoint = resolveEndpoint({ flags: opts.flags, env: opts.env });
       target = endpoint.url;
       local = endpoint.transport === "unix";
       client = new EngineClient(endpoint, { timeoutMs: opts.timeoutMs, sshCommand: opts.sshCommand });
       try {
-        const info = await client.getJson<{ Name?: string; CgroupVersion?: string; SecurityOptions?: string[] | null; Driver?: string; DockerRootDir?: string }>("/info");
+        const info = await client.getJson<{ Name?: string; CgroupVersion?: string; DefaultRuntime?: string; SecurityOptions?: string[] | null; Driver?: string; DockerRootDir?: string }>("/info");
         // A local daemon's overlay2 layers hold the containers' root filesystems beneath their mounts.
         if (local && info.Driver === "overlay2" && info.DockerRootDir) diskReader = diskFileReader(info.DockerRootDir);
         if (info.Name) hostLabel = info.Name;
-        cgroupV1 = info.CgroupVersion === "1";
+        defaults = daemonDefaultsFromInfo(info);
         const secOpts = info.SecurityOptions ?? [];
         infoDaemon = { hosts: [], rootless: secOpts.includes("name=rootless"), source: "docker info" };
         const remap = secOpts.find((o) => o.startsWith("name=userns"));
@@ -208,7 +212,7 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
     if (infoDaemon) facts.daemon.push(infoDaemon);
 
     const workloads = containers.map((c) => {
-      const w = workloadFromInspect(c, { host: hostLabel, cgroupV1 });
+      const w = workloadFromInspect(c, { host: hostLabel, ...mapDefaults(defaults) });
       const d = c.Image ? digests.get(c.Image) : undefined;
       if (d) w.facts = { ...w.facts, imageRepoDigests: d };
       return w;
@@ -268,6 +272,11 @@ export async function auditDetailed(opts: AuditOptions = {}): Promise<AuditResul
   } finally {
     client?.close();
   }
+}
+
+/** The daemon's defaults as the inspect mapping takes them. */
+function mapDefaults(d: DaemonDefaults): { cgroupV1?: boolean; defaultRuntime?: string } {
+  return { ...(d.cgroupnsHost ? { cgroupV1: true } : {}), ...(d.defaultRuntime ? { defaultRuntime: d.defaultRuntime } : {}) };
 }
 
 /** cgroup v2 hosts have /sys/fs/cgroup/cgroup.controllers. */

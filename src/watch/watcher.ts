@@ -16,6 +16,7 @@ import { EngineClient } from "../engine/client.js";
 import { EngineError } from "../engine/errors.js";
 import { createTransport, type Transport } from "../engine/transport.js";
 import { mapLimit } from "../engine/pool.js";
+import { daemonDefaultsFromInfo, type DaemonDefaults } from "../engine/workload.js";
 import type { Finding } from "../model/finding.js";
 import type { ContainerRef } from "../model/location.js";
 import type { Workload } from "../model/workload.js";
@@ -123,7 +124,12 @@ export class Watcher {
   private sweeping: Promise<void> | undefined;
   private readonly lookups: InspectLookups;
   private hostLabel: string | undefined;
-  private cgroupV1 = false;
+  /** What the daemon stores in every container on its own (`/info`): learnt at start and again
+   *  after every reconnect (a restarted daemon may have another default runtime). */
+  private defaults: DaemonDefaults = {};
+  /** The `/info` refresh after a reconnect: judging waits for it, so no container is mapped with
+   *  the old daemon's defaults. */
+  private defaultsFresh: Promise<void> = Promise.resolve();
   private knownSockets: KnownSocket[] = [];
   private resolver: { r: TrackingResolver; at: number; renewing?: boolean } | undefined;
 
@@ -153,9 +159,8 @@ export class Watcher {
    *  socket (by inode) when it is local. */
   async daemonNowNano(): Promise<bigint> {
     try {
-      const info = await this.client.getJson<{ SystemTime?: string; Name?: string; CgroupVersion?: string }>("/info");
-      if (info.Name) this.hostLabel = info.Name;
-      this.cgroupV1 = info.CgroupVersion === "1";
+      const info = await this.client.getJson<{ SystemTime?: string; Name?: string; CgroupVersion?: string; DefaultRuntime?: string }>("/info");
+      this.learnInfo(info);
       const sp = this.cfg.endpoint.transport === "unix" ? this.cfg.endpoint.socketPath : undefined;
       if (sp && this.knownSockets.length === 0) {
         const st = await stat(sp).catch(() => undefined);
@@ -170,6 +175,22 @@ export class Watcher {
       /* fall back to our clock */
     }
     return msToNano(Date.now());
+  }
+
+  private learnInfo(info: { Name?: string }): void {
+    if (info.Name) this.hostLabel = info.Name;
+    this.defaults = daemonDefaultsFromInfo(info);
+  }
+
+  /** After a reconnect: the daemon may have restarted with another configuration. On failure the
+   *  defaults known so far stay. */
+  private refreshInfo(): Promise<void> {
+    const p = this.client.getJson<{ Name?: string; CgroupVersion?: string; DefaultRuntime?: string }>("/info").then(
+      (info) => this.learnInfo(info),
+      (e: Error) => this.cfg.log(`could not read /info after reconnecting (${e.message}); keeping the daemon defaults known so far`),
+    );
+    this.defaultsFresh = p;
+    return p;
   }
 
   /** Where the stream starts: the last event the state file remembers for this daemon (so
@@ -264,7 +285,7 @@ export class Watcher {
     if (f && !f.suppressed) this.emit(f, { trigger: "watcher", subject: "watcher", remember: false });
     const again = this.retry.splice(0);
     this.track(
-      this.sweep("reconnect").then(() => {
+      this.refreshInfo().then(() => this.sweep("reconnect")).then(() => {
         for (const e of again) this.dispatch(e);
       }),
     );
@@ -396,7 +417,8 @@ export class Watcher {
    *  local (a unix socket), like the audit; the resolver caches per path, so it is renewed every
    *  30 s to see sockets that appear or go. */
   private mapContext(): ContainerMapContext {
-    const ctx: ContainerMapContext = { lookups: this.lookups, cgroupV1: this.cgroupV1 };
+    const ctx: ContainerMapContext = { lookups: this.lookups, cgroupV1: this.defaults.cgroupnsHost === true };
+    if (this.defaults.defaultRuntime) ctx.defaultRuntime = this.defaults.defaultRuntime;
     if (this.hostLabel) ctx.host = this.hostLabel;
     if (this.cfg.endpoint.transport === "unix") {
       this.resolver ??= { r: this.newResolver(WARM_PATHS), at: Date.now() };
@@ -486,6 +508,7 @@ export class Watcher {
    * discount is for containers an audit finds idle, not for one being created right now.
    */
   private async judgeContainer(inspect: unknown, how: { trigger: AlertTrigger; event?: EngineEvent; asRunning: boolean }): Promise<void> {
+    await this.defaultsFresh;
     const ws = await containerWorkloads(inspect, this.mapContext());
     const main = ws[0];
     if (!main) return;

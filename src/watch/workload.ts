@@ -21,6 +21,8 @@ export interface ContainerMapContext {
   /** The daemon's host name (`/info` Name), as the audit labels workloads. */
   host?: string;
   cgroupV1?: boolean;
+  /** The daemon's default runtime (`/info` DefaultRuntime): stored in every container, so not a choice. */
+  defaultRuntime?: string;
   /** Local daemons only: resolves mount sources on this host (realpath, stat, sockets below). */
   resolver?: HostPathResolver;
 }
@@ -36,7 +38,7 @@ function localVolumeHostPath(driver: string, options: Record<string, string>): s
  */
 export async function containerWorkloads(inspect: unknown, ctx: ContainerMapContext): Promise<Workload[]> {
   const c = inspect as InspectLike;
-  const opts = { ...(ctx.host ? { host: ctx.host } : {}), ...(ctx.cgroupV1 ? { cgroupV1: true } : {}) };
+  const opts = { ...(ctx.host ? { host: ctx.host } : {}), ...(ctx.cgroupV1 ? { cgroupV1: true } : {}), ...(ctx.defaultRuntime ? { defaultRuntime: ctx.defaultRuntime } : {}) };
   const w = workloadFromInspect(c, opts);
   w.source.door = "watch";
   const refs = new Set<string>();
