@@ -4,6 +4,11 @@
 // answers before anything else is loaded, a well-formed `scan` command line skips commander
 // (scan-args.ts), and each command loads only its own modules.
 import { VERSION } from "../version.js";
+import { guardClosedOutput } from "./io.js";
+
+// `node dist/cli.js … | head` (or from source) ends as quietly as the `sockwarden` binary (io.ts);
+// when start.cjs loaded this module the guard is already on and this does nothing.
+guardClosedOutput();
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {

@@ -16,11 +16,16 @@ import { parseScanFast } from "./scan-args.js";
 import { entriesFor } from "../sources/index.js";
 import { singleFileTarget } from "../scan/target.js";
 import { requireWithCodeCache } from "./code-cache.js";
+import { guardClosedOutput } from "./io.js";
 
 /** The format ids dist/scan-file.cjs carries, space-separated: defined by scripts/build.mjs,
  *  which also leaves every other format out of that bundle (one list, in the build). Unset
  *  (running from source): nothing goes that way. */
 declare const __SOCKWARDEN_START_FORMATS__: string | undefined;
+
+// Before anything is written: `sockwarden … | head` must end quietly (io.ts). The listeners stay
+// on process.stdout, so they cover the scan bundle and the full CLI loaded below too.
+guardClosedOutput();
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
