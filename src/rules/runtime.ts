@@ -38,7 +38,8 @@ export const nonDefaultRuntime: WorkloadRule = {
       "unknown runtime is whatever program the daemon was told to run under that name.",
     decision:
       "Check that the runtime is the one you meant and that the daemon's registration (`runtimes` in daemon.json) points at the " +
-      "program you expect. If it is your daemon's default runtime, every container reports it: record a policy exception for concern security-opt matched by image or label.",
+      "program you expect. Containers that run under the daemon's own default runtime are not reported by `audit`, `watch` and `proxy` (they read " +
+      "the default from the daemon); a repository scan cannot know it, so there a policy exception for concern security-opt (matched by file or image) records the choice.",
   },
   check(w) {
     const r = w.runtime;
