@@ -326,14 +326,23 @@ function matchRouteUncached(method: string, path: string): RouteMatch | undefine
 }
 
 /** The target sent upstream: rebuilt from what was judged, never the client's bytes. */
+/** Characters encodeURIComponent leaves as they are, plus the two buildTarget puts back (`:`, `@`),
+ *  plus `/`: a path made of these alone is its own encoding (the common case, taken per request). */
+const PLAIN_PATH = /^[A-Za-z0-9\-_.!~*'()/:@]*$/;
+
 export function buildTarget(t: ParsedTarget): string {
-  const path = t.path
-    .split("/")
-    .map((seg) => encodeURIComponent(seg).replace(/%3A/gi, ":").replace(/%40/g, "@"))
-    .join("/");
+  const path = PLAIN_PATH.test(t.path) ? t.path : encodePath(t.path);
   const prefix = t.version ? `/v${t.version}` : "";
   const qs = t.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
   return prefix + path + (qs ? "?" + qs : "");
+}
+
+/** Each segment percent-encoded, `:` and `@` left readable (the daemon's router decodes them alike). */
+export function encodePath(path: string): string {
+  return path
+    .split("/")
+    .map((seg) => encodeURIComponent(seg).replace(/%3A/gi, ":").replace(/%40/g, "@"))
+    .join("/");
 }
 
 /** Template of a route in `METHOD /path/{param}` form, used for presets and metrics labels. */

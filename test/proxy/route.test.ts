@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseTarget, matchRoute, buildTarget, queryBool, parseQuery } from "../../src/proxy/route.js";
+import { parseTarget, matchRoute, buildTarget, encodePath, queryBool, parseQuery } from "../../src/proxy/route.js";
 
 function route(method: string, target: string) {
   const t = parseTarget(target);
@@ -104,4 +104,19 @@ test("property: rebuilding a parsed target is idempotent and routes the same", (
     }),
     { numRuns: 500 },
   );
+});
+
+test("property: the plain-path shortcut of buildTarget gives exactly the general encoding", () => {
+  // Any path the shortcut takes must come out byte for byte as encodePath would write it; paths
+  // with other characters (spaces, %, non-ASCII, NUL …) take encodePath itself.
+  const ch = fc.constantFrom(..."aZ09-_.!~*'()/:@ %#?+&=\u00e9\u0000".split(""));
+  fc.assert(
+    fc.property(fc.array(ch, { maxLength: 24 }), (cs) => {
+      const path = "/" + cs.join("");
+      assert.equal(buildTarget({ path, query: [] }), encodePath(path));
+    }),
+    { numRuns: 2000 },
+  );
+  assert.equal(buildTarget({ path: "/containers/a b/json", query: [] }), "/containers/a%20b/json");
+  assert.equal(buildTarget({ path: "/images/reg:5000/x@sha256:ab/json", query: [] }), "/images/reg:5000/x@sha256:ab/json");
 });
