@@ -7,6 +7,7 @@
  */
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { probeDockerApi } from "../engine/probe.js";
+import { localVolumeHostPath, namedVolumeVia } from "../engine/workload.js";
 import { join } from "node:path";
 import type { Mount, ResolvedHostPath, Workload } from "../model/workload.js";
 import { isUnder, normalizeHostPath, socketExposure } from "../model/hostpath.js";
@@ -185,16 +186,6 @@ export interface VolumeInfo {
   options: Record<string, string>;
 }
 
-/** A local-driver volume whose options mount a host path (`type=none,o=bind,device=/run`). */
-export function localVolumeHostPath(v: VolumeInfo): string | undefined {
-  if (v.driver !== "" && v.driver !== "local") return undefined;
-  const device = v.options.device;
-  if (!device || !device.startsWith("/")) return undefined; // nfs `:/export`, cifs `//server/share`
-  if ((v.options.type ?? "") === "tmpfs") return undefined;
-  // A bind (`o=bind`) exposes the directory; a block device path (`type=ext4`) exposes its filesystem.
-  return device;
-}
-
 export interface ResolveContext {
   resolver: HostPathResolver;
   volume(name: string): Promise<VolumeInfo | undefined>;
@@ -226,11 +217,10 @@ export async function volumeBind(m: Mount, volume: (name: string) => Promise<Vol
   const v = await volume(m.source).catch(() => undefined);
   if (!v) return;
   m.driver = v.driver;
-  const hp = localVolumeHostPath(v);
+  const hp = localVolumeHostPath(v.driver, v.options);
   if (!hp) return;
   m.hostPath = hp;
-  const opts = Object.entries(v.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${k}=${x}`).join(",");
-  m.via = appendVia(m.via, `named volume \`${m.source}\` (driver options ${opts})`);
+  m.via = appendVia(m.via, namedVolumeVia(m.source, v.options));
 }
 
 function appendVia(via: string | undefined, more: string): string {

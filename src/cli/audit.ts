@@ -9,7 +9,8 @@ import type { EndpointFlags } from "../engine/index.js";
 import { EXIT, UsageError, emit, useColor } from "./io.js";
 import { renderReport, type ReportFormat } from "./render.js";
 
-export interface AuditFlags {
+/** The audit command's flags; TLS and `--config` are the docker client's (EndpointFlags). */
+export interface AuditFlags extends Omit<EndpointFlags, "host" | "context"> {
   host: string[];
   context: string[];
   allContexts?: boolean;
@@ -29,12 +30,6 @@ export interface AuditFlags {
   interval?: string;
   exitZero?: boolean;
   color?: boolean;
-  tls?: boolean;
-  tlsverify?: boolean;
-  tlscacert?: string;
-  tlscert?: string;
-  tlskey?: string;
-  config?: string;
 }
 
 /** `--since 1h`, `--since 2026-11-28T10:00:00Z` or unix seconds → unix seconds. */

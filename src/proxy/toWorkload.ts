@@ -16,10 +16,9 @@ import {
   EngineConfigError,
   bindSpec,
   isMountMode,
-  localVolumeHostPath as engineLocalVolumeHostPath,
+  localVolumeHostPath,
   mountSpec,
   namedVolumeVia,
-  normalizeSecurityOpt as engineNormalizeSecurityOpt,
   specMounts,
   workloadFromEngine,
   type DaemonDefaults,
@@ -292,7 +291,7 @@ async function resolveSpecMount(sm: SpecMount, r: Resolver): Promise<Mount> {
   const info = await r.volume(sm.volume.name);
   if (info) {
     m.driver = info.driver;
-    const hp = engineLocalVolumeHostPath(info.driver, info.options);
+    const hp = localVolumeHostPath(info.driver, info.options);
     if (hp) {
       m.hostPath = hp;
       m.via = namedVolumeVia(sm.volume.name, info.options);
@@ -301,10 +300,6 @@ async function resolveSpecMount(sm: SpecMount, r: Resolver): Promise<Mount> {
   return m;
 }
 
-export const normalizeSecurityOpt = engineNormalizeSecurityOpt;
-
-/** A local-driver volume's options that mount something of the host. */
-export const localVolumeHostPath = engineLocalVolumeHostPath;
 
 export async function bindToMounts(spec: string, volumeDriver: string, r: Resolver): Promise<Mount[]> {
   try {

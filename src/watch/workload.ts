@@ -7,7 +7,8 @@
 import { emptyWorkload, type Workload } from "../model/workload.js";
 import { located } from "../model/location.js";
 import { workloadFromInspect, type InspectLike } from "../audit/inspect.js";
-import { HostPathResolver, localVolumeHostPath as volumeBindPath, resolveJoins, resolveMounts, type VolumeInfo } from "../audit/resolve.js";
+import { HostPathResolver, resolveJoins, resolveMounts, volumeBind, type VolumeInfo } from "../audit/resolve.js";
+import { localVolumeHostPath } from "../engine/workload.js";
 
 export interface InspectLookups {
   /** `GET /containers/{ref}/json`, undefined when it does not exist. */
@@ -25,10 +26,6 @@ export interface ContainerMapContext {
   defaultRuntime?: string;
   /** Local daemons only: resolves mount sources on this host (realpath, stat, sockets below). */
   resolver?: HostPathResolver;
-}
-
-function localVolumeHostPath(driver: string, options: Record<string, string>): string | undefined {
-  return volumeBindPath({ driver: driver || "local", options });
 }
 
 /**
@@ -65,15 +62,7 @@ export async function containerWorkloads(inspect: unknown, ctx: ContainerMapCont
     if (ctx.resolver) await resolveMounts(all[i]!, containers[i]!, { resolver: ctx.resolver, volume, containers });
     else {
       // A remote daemon: no host to stat, but a named volume's driver options still say what it binds.
-      for (const m of all[i]!.mounts) {
-        if (m.type !== "volume" || !m.source) continue;
-        const v = await volume(m.source);
-        const hp = v && volumeBindPath(v);
-        if (hp) {
-          m.hostPath = hp;
-          m.via = `named volume \`${m.source}\` (driver options ${Object.entries(v!.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${k}=${x}`).join(",")})`;
-        }
-      }
+      for (const m of all[i]!.mounts) await volumeBind(m, volume);
     }
   }
   resolveJoins(all, containers);

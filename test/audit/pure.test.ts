@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parseGroup, parsePasswd, parseProcNetTcp, whoCanOpen, parseDockerdArgs, parseDaemonJson } from "../../src/audit/host.js";
 import { decodeCaps, mountPoints } from "../../src/audit/inside.js";
 import { stateFromDisk } from "../../src/audit/fromdisk.js";
-import { localVolumeHostPath } from "../../src/audit/resolve.js";
+import { localVolumeHostPath } from "../../src/engine/workload.js";
 import { workloadFromInspect } from "../../src/audit/inspect.js";
 
 test("who can open a socket: root, the owner with w, the group's members and primary-group users with g+w, everyone with o+w", () => {
@@ -72,11 +72,11 @@ test("container state from the daemon's stored flags", () => {
 });
 
 test("named volume options: local bind devices expose a host path; nfs, tmpfs and other drivers do not", () => {
-  assert.equal(localVolumeHostPath({ driver: "local", options: { type: "none", o: "bind", device: "/run" } }), "/run");
-  assert.equal(localVolumeHostPath({ driver: "local", options: { type: "nfs", o: "addr=10.0.0.1", device: ":/export" } }), undefined);
-  assert.equal(localVolumeHostPath({ driver: "local", options: { type: "tmpfs", device: "tmpfs" } }), undefined);
-  assert.equal(localVolumeHostPath({ driver: "rexray", options: { device: "/run" } }), undefined);
-  assert.equal(localVolumeHostPath({ driver: "local", options: {} }), undefined);
+  assert.equal(localVolumeHostPath("local", { type: "none", o: "bind", device: "/run" }), "/run");
+  assert.equal(localVolumeHostPath("local", { type: "nfs", o: "addr=10.0.0.1", device: ":/export" }), undefined);
+  assert.equal(localVolumeHostPath("local", { type: "tmpfs", device: "tmpfs" }), undefined);
+  assert.equal(localVolumeHostPath("rexray", { device: "/run" }), undefined);
+  assert.equal(localVolumeHostPath("local", {}), undefined);
 });
 
 test("inspect → Workload: every field the rules read, env values dropped except DOCKER_HOST & co", () => {
