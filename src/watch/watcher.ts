@@ -285,7 +285,7 @@ export class Watcher {
     if (f && !f.suppressed) this.emit(f, { trigger: "watcher", subject: "watcher", remember: false });
     const again = this.retry.splice(0);
     this.track(
-      this.refreshInfo().then(() => this.sweep("reconnect")).then(() => {
+      this.refreshInfo().then(() => this.sweep("reconnect", droppedAt)).then(() => {
         for (const e of again) this.dispatch(e);
       }),
     );
@@ -734,16 +734,22 @@ export class Watcher {
 
   /** List and judge everything that exists now. One at a time: a second request while one runs
    *  waits for it and then runs again (it may have been asked for because of a new gap). */
-  sweep(reason: "start" | "reconnect" | "interval" | "once"): Promise<void> {
+  sweep(reason: "start" | "reconnect" | "interval" | "once", gapFrom?: Date): Promise<void> {
     const prev = this.sweeping ?? Promise.resolve();
-    const p = prev.then(() => this.sweepOnce(reason));
+    const p = prev.then(() => this.sweepOnce(reason, gapFrom));
     this.sweeping = p.finally(() => {
       if (this.sweeping === p) this.sweeping = undefined;
     });
     return p;
   }
 
-  private async sweepOnce(reason: string): Promise<void> {
+  /**
+   * `gapFrom`: when the event stream was lost. A container created since then was created while
+   * nobody watched: it is judged as its create event would have judged it (as it runs), even if
+   * the sweep finds it already exited. Otherwise a one-shot `docker run --rm` in the gap would be
+   * "dormant" here, and its create event, replayed just after, deduplicated against that.
+   */
+  private async sweepOnce(reason: string, gapFrom?: Date): Promise<void> {
     if (this.stopping && reason !== "once") return;
     const started = new Date().toISOString();
     const present = new Set<string>();
@@ -754,7 +760,7 @@ export class Watcher {
         // Through the container's chain, so a destroy event in flight cannot be undone.
         await this.chain(`container:${c.Id}`, async () => {
           const inspect = await this.lookups.container(c.Id);
-          if (inspect !== undefined) await this.judgeContainer(inspect, { trigger: "audit", asRunning: false });
+          if (inspect !== undefined) await this.judgeContainer(inspect, { trigger: "audit", asRunning: gapFrom !== undefined && createdSince(inspect, gapFrom) });
         });
       });
       for (const k of [...this.known.keys()]) if (k.startsWith("container:") && !present.has(k) && !this.chains.has(k)) this.forget(k);
@@ -872,4 +878,12 @@ export class Watcher {
       this.stateErrorLogged = true;
     }
   }
+}
+
+/** Was the container (an inspect document) created at or after `t`? Unknown dates: no. */
+export function createdSince(inspect: unknown, t: Date): boolean {
+  const created = (inspect as { Created?: unknown } | null)?.Created;
+  if (typeof created !== "string") return false;
+  const ms = Date.parse(created);
+  return Number.isFinite(ms) && ms >= t.getTime();
 }
