@@ -45,12 +45,43 @@ export class HttpError extends Error {
 
 export type HeadResult = { kind: "incomplete" } | { kind: "error"; error: HttpError } | { kind: "head"; head: RequestHead; consumed: number };
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Request target: visible ASCII only (no spaces, no controls, no bytes >= 0x7f).
-const TARGET = /^[\x21-\x7e]+$/;
+// Token characters (RFC 9110 tchar) as a table: these scanners run for every request, and regex
+// tests, split() and per-line strings showed in the proxy's per-request profiles.
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
 
 function lower(s: string): string {
   return s.toLowerCase();
+}
+
+/** s[from, to) is a non-empty token. */
+function isToken(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/** s[from, to) is non-empty visible ASCII (0x21–0x7e): a request target or version. */
+function isVisible(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+/** End of the line starting at `pos` in a head whose line ends findHeadEnd has checked (CRLF, or
+ *  a bare LF where allowed): [index of its CR or LF, index after its LF]. */
+function lineAt(text: string, pos: number): [end: number, next: number] {
+  const lf = text.indexOf("\n", pos);
+  return [lf > pos && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf, lf + 1];
 }
 
 /** Find the end of the head. Returns the index just after the blank line, or -1. Refuses lone CR. */
@@ -80,7 +111,7 @@ export function parseRequestHead(buf: Buffer, opts: ParseOptions = {}): HeadResu
   const allowBareLF = opts.allowBareLF ?? false;
   // HTTP/2 with prior knowledge (BuildKit since Docker 29.2): "PRI " is never a valid start of
   // an Engine API request, so refuse as soon as it is seen.
-  if (buf.length >= 4 && buf.subarray(0, 4).toString("latin1") === "PRI ") {
+  if (buf.length >= 4 && buf[0] === 0x50 && buf[1] === 0x52 && buf[2] === 0x49 && buf[3] === 0x20) {
     return { kind: "error", error: new HttpError(400, "HTTP/2 is not accepted by sockwarden proxy (use HTTP/1.1)") };
   }
   const end = findHeadEnd(buf, allowBareLF, maxHead + 2);
@@ -90,37 +121,49 @@ export function parseRequestHead(buf: Buffer, opts: ParseOptions = {}): HeadResu
     return { kind: "incomplete" };
   }
   if (end > maxHead + 2) return { kind: "error", error: new HttpError(400, `request head larger than ${maxHead} bytes`) };
-  const text = buf.subarray(0, end).toString("latin1");
-  const lines = text.split(/\r?\n/);
-  // split leaves two trailing "" (the terminating blank line and after it)
-  while (lines.length && lines[lines.length - 1] === "") lines.pop();
-  const r = parseLines(lines);
+  const r = parseHeadText(buf.toString("latin1", 0, end));
   if (r instanceof HttpError) return { kind: "error", error: r };
   return { kind: "head", head: r, consumed: end };
 }
 
-function parseLines(lines: string[]): RequestHead | HttpError {
-  const first = lines[0] ?? "";
-  if (first.startsWith("PRI * HTTP/2")) return new HttpError(400, "HTTP/2 is not accepted by sockwarden proxy (use HTTP/1.1)");
-  const parts = first.split(" ");
-  if (parts.length !== 3) return new HttpError(400, "malformed request line");
-  const [method, target, version] = parts as [string, string, string];
-  if (!TOKEN.test(method)) return new HttpError(400, "malformed request method");
-  if (!TARGET.test(target)) return new HttpError(400, "malformed request target");
-  if (!target.startsWith("/")) return new HttpError(400, "request target must be a path (origin-form)");
+/** The head's text, every line checked by findHeadEnd, ending with its blank line. */
+function parseHeadText(text: string): RequestHead | HttpError {
+  const [e0, next0] = lineAt(text, 0);
+  if (text.startsWith("PRI * HTTP/2")) return new HttpError(400, "HTTP/2 is not accepted by sockwarden proxy (use HTTP/1.1)");
+  // Exactly three space-separated parts.
+  const sp1 = text.indexOf(" ");
+  const sp2 = sp1 < 0 || sp1 >= e0 ? -1 : text.indexOf(" ", sp1 + 1);
+  if (sp2 < 0 || sp2 >= e0) return new HttpError(400, "malformed request line");
+  const sp3 = text.indexOf(" ", sp2 + 1);
+  if (sp3 >= 0 && sp3 < e0) return new HttpError(400, "malformed request line");
+  if (!isToken(text, 0, sp1)) return new HttpError(400, "malformed request method");
+  // Request target: visible ASCII only (no spaces, no controls, no bytes >= 0x7f).
+  if (!isVisible(text, sp1 + 1, sp2)) return new HttpError(400, "malformed request target");
+  if (text.charCodeAt(sp1 + 1) !== 0x2f) return new HttpError(400, "request target must be a path (origin-form)");
+  const method = text.slice(0, sp1);
+  const target = text.slice(sp1 + 1, sp2);
+  const version = text.slice(sp2 + 1, e0);
   if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return new HttpError(version.startsWith("HTTP/2") ? 400 : 505, `unsupported HTTP version ${JSON.stringify(version.slice(0, 16))}`);
   const headers: [string, string][] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.startsWith(" ") || line.startsWith("\t")) return new HttpError(400, "obsolete header line folding (obs-fold) is refused");
-    const colon = line.indexOf(":");
-    if (colon <= 0) return new HttpError(400, "malformed header line");
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return new HttpError(400, `malformed header name ${JSON.stringify(name.slice(0, 40))}`);
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+  for (let pos = next0; pos < text.length; ) {
+    const [e, next] = lineAt(text, pos);
+    if (e === pos) break; // the blank line ending the head
+    const c0 = text.charCodeAt(pos);
+    if (c0 === 0x20 || c0 === 0x09) return new HttpError(400, "obsolete header line folding (obs-fold) is refused");
+    const colon = text.indexOf(":", pos);
+    if (colon <= pos || colon >= e) return new HttpError(400, "malformed header line");
+    if (!isToken(text, pos, colon)) return new HttpError(400, `malformed header name ${JSON.stringify(text.slice(pos, Math.min(colon, pos + 40)))}`);
+    let vs = colon + 1;
+    let ve = e;
+    while (vs < ve && (text.charCodeAt(vs) === 0x20 || text.charCodeAt(vs) === 0x09)) vs++;
+    while (ve > vs && (text.charCodeAt(ve - 1) === 0x20 || text.charCodeAt(ve - 1) === 0x09)) ve--;
     // Field values: visible chars, SP, HTAB, obs-text; no controls (NUL, CR, LF, DEL …).
-    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return new HttpError(400, `control character in header ${name}`);
-    headers.push([name, value]);
+    for (let i = vs; i < ve; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x20 ? c !== 0x09 : c === 0x7f) return new HttpError(400, `control character in header ${text.slice(pos, colon)}`);
+    }
+    headers.push([text.slice(pos, colon), text.slice(vs, ve)]);
+    pos = next;
   }
   let cl: string[] = [];
   let te: string[] = [];
@@ -129,6 +172,9 @@ function parseLines(lines: string[]): RequestHead | HttpError {
   const connTokens: string[] = [];
   let expectContinue = false;
   for (const [n, v] of headers) {
+    // Only names of these lengths can be one of the six read here: no lowercasing of the rest.
+    const len = n.length;
+    if (len !== 4 && len !== 6 && len !== 7 && len !== 10 && len !== 14 && len !== 17) continue;
     const ln = lower(n);
     if (ln === "content-length") cl.push(v);
     else if (ln === "transfer-encoding") te.push(v);
@@ -146,7 +192,7 @@ function parseLines(lines: string[]): RequestHead | HttpError {
   if (cl.length && te.length) return new HttpError(400, "both Content-Length and Transfer-Encoding: ambiguous framing is refused");
   if (cl.length > 1) return new HttpError(400, "duplicate Content-Length: ambiguous framing is refused");
   if (te.length > 1) return new HttpError(400, "duplicate Transfer-Encoding: ambiguous framing is refused");
-  let framing: BodyFraming = { kind: "none" };
+  let framing: BodyFraming = NO_BODY;
   if (te.length === 1) {
     if (version === "HTTP/1.0") return new HttpError(400, "Transfer-Encoding on HTTP/1.0 is refused");
     if (lower(te[0]!) !== "chunked") return new HttpError(501, `unsupported Transfer-Encoding ${JSON.stringify(te[0]!.slice(0, 40))} (only chunked)`);
@@ -155,13 +201,15 @@ function parseLines(lines: string[]): RequestHead | HttpError {
     const v = cl[0]!;
     if (!/^[0-9]{1,15}$/.test(v)) return new HttpError(400, "invalid Content-Length");
     const length = Number(v);
-    framing = length === 0 ? { kind: "none" } : { kind: "length", length };
+    framing = length === 0 ? NO_BODY : { kind: "length", length };
   }
   const close = connTokens.includes("close") || (version === "HTTP/1.0" && !connTokens.includes("keep-alive"));
   const head: RequestHead = { method, target, version, headers, framing, close, expectContinue };
   if (upgrade !== undefined) head.upgrade = upgrade;
   return head;
 }
+
+const NO_BODY: BodyFraming = Object.freeze({ kind: "none" });
 
 /** First value of a header (case-insensitive name). */
 export function header(h: { headers: [string, string][] }, name: string): string | undefined {
@@ -184,6 +232,8 @@ export class ChunkedDecoder {
   constructor(
     private readonly allowBareLF = false,
     private readonly maxLine = 4096,
+    /** false: only find where the body ends (the proxy forwards the bytes as they came). */
+    private readonly keepData = true,
   ) {}
 
   get done(): boolean {
@@ -193,31 +243,45 @@ export class ChunkedDecoder {
   /** Decode as much of `input` as possible. `used` = bytes consumed (all, unless done mid-buffer). */
   push(input: Buffer): { data: Buffer[]; used: number; done: boolean } {
     const data: Buffer[] = [];
+    const n = input.length;
     let i = 0;
-    while (i < input.length && this.state !== "done") {
+    while (i < n && this.state !== "done") {
       if (this.state === "data") {
-        const take = Math.min(this.remaining, input.length - i);
-        data.push(input.subarray(i, i + take));
+        const take = Math.min(this.remaining, n - i);
+        if (this.keepData) data.push(input.subarray(i, i + take));
         i += take;
         this.remaining -= take;
         if (this.remaining === 0) this.state = "dataCRLF";
         continue;
       }
-      // line-oriented states
-      const c = input[i]!;
-      i++;
-      if (c === 0x0a) {
-        let line = this.line;
-        if (line.endsWith("\r")) line = line.slice(0, -1);
-        else if (!this.allowBareLF) throw new HttpError(400, "bare LF in chunked body framing");
-        this.line = "";
-        this.onLine(line);
-        continue;
+      // A framing line: its bytes up to the next LF (or the end of this input).
+      const lf = input.indexOf(0x0a, i);
+      const stop = lf < 0 ? n : lf;
+      if (stop > i) {
+        // A CR may only be the last byte before the LF: a line that ended in CR cannot go on, and
+        // a CR inside this piece is followed by something else. Of two faults, the one at the
+        // earlier byte is reported (as a byte-by-byte reader would).
+        let crAt = -1;
+        if (this.line.endsWith("\r")) crAt = i;
+        else {
+          const cr = input.indexOf(0x0d, i);
+          if (cr >= 0 && cr < stop - 1) crAt = cr + 1;
+        }
+        const longAt = i + (this.maxLine - this.line.length); // the first byte that would not fit
+        if (longAt < stop && (crAt < 0 || longAt <= crAt)) throw new HttpError(400, "chunk framing line too long");
+        if (crAt >= 0) throw new HttpError(400, "bare CR in chunked body framing");
+        this.line += input.toString("latin1", i, stop);
       }
-      if (this.line.length >= this.maxLine) throw new HttpError(400, "chunk framing line too long");
-      if (c === 0x0d && this.line.endsWith("\r")) throw new HttpError(400, "bare CR in chunked body framing");
-      if (this.line.endsWith("\r")) throw new HttpError(400, "bare CR in chunked body framing");
-      this.line += String.fromCharCode(c);
+      if (lf < 0) {
+        i = n;
+        break;
+      }
+      i = lf + 1;
+      let line = this.line;
+      if (line.endsWith("\r")) line = line.slice(0, -1);
+      else if (!this.allowBareLF) throw new HttpError(400, "bare LF in chunked body framing");
+      this.line = "";
+      this.onLine(line);
     }
     return { data, used: i, done: this.state === "done" };
   }
@@ -270,6 +334,8 @@ export interface ResponseHead {
   status: number;
   reason: string;
   headers: [string, string][];
+  /** First Content-Type value, if any (read in the same pass as the framing headers). */
+  contentType?: string;
   framing: { kind: "none" } | { kind: "length"; length: number } | { kind: "chunked" } | { kind: "close" };
   close: boolean;
 }
@@ -279,44 +345,72 @@ export function parseResponseHead(buf: Buffer, requestMethod: string, maxHead = 
   const end = findHeadEnd(buf, true, maxHead + 2);
   if (end instanceof HttpError) return { kind: "error", error: new HttpError(502, "upstream: " + end.message) };
   if (end < 0) return buf.length > maxHead ? { kind: "error", error: new HttpError(502, "upstream response head too large") } : { kind: "incomplete" };
-  const lines = buf.subarray(0, end).toString("latin1").split(/\r?\n/);
-  while (lines.length && lines[lines.length - 1] === "") lines.pop();
-  const m = /^HTTP\/1\.([01]) ([0-9]{3})(?: (.*))?$/.exec(lines[0] ?? "");
-  if (!m) return { kind: "error", error: new HttpError(502, "upstream: malformed status line") };
-  const status = Number(m[2]);
-  const headers: [string, string][] = [];
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(":");
-    if (colon <= 0 || line.startsWith(" ") || line.startsWith("\t")) return { kind: "error", error: new HttpError(502, "upstream: malformed header") };
-    headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+  const text = buf.toString("latin1", 0, end);
+  // Status line: HTTP/1.<0|1> SP <3 digits> [SP reason]
+  const [e0, next0] = lineAt(text, 0);
+  const minor = text.charCodeAt(7);
+  if (
+    e0 < 12 ||
+    !text.startsWith("HTTP/1.") ||
+    (minor !== 0x30 && minor !== 0x31) ||
+    text.charCodeAt(8) !== 0x20 ||
+    !isDigit(text.charCodeAt(9)) ||
+    !isDigit(text.charCodeAt(10)) ||
+    !isDigit(text.charCodeAt(11)) ||
+    (e0 > 12 && text.charCodeAt(12) !== 0x20)
+  ) {
+    return { kind: "error", error: new HttpError(502, "upstream: malformed status line") };
   }
-  // One pass for the three framing headers (first value of each, as header() would give).
+  const status = Number(text.slice(9, 12));
+  const headers: [string, string][] = [];
+  // One pass for the headers and the first value of the four the proxy reads.
   let te: string | undefined;
   let cl: string | undefined;
   let connV: string | undefined;
-  for (const [n, v] of headers) {
-    if (n.length !== 10 && n.length !== 14 && n.length !== 17) continue;
-    const ln = n.toLowerCase();
-    if (ln === "connection") connV ??= v;
-    else if (ln === "content-length") cl ??= v;
-    else if (ln === "transfer-encoding") te ??= v;
+  let ctype: string | undefined;
+  for (let pos = next0; pos < text.length; ) {
+    const [e, next] = lineAt(text, pos);
+    if (e === pos) break;
+    const c0 = text.charCodeAt(pos);
+    const colon = text.indexOf(":", pos);
+    if (colon <= pos || colon >= e || c0 === 0x20 || c0 === 0x09) return { kind: "error", error: new HttpError(502, "upstream: malformed header") };
+    const n = text.slice(pos, colon);
+    const v = text.slice(colon + 1, e).trim();
+    headers.push([n, v]);
+    const len = colon - pos;
+    if (len === 10 || len === 12 || len === 14 || len === 17) {
+      const ln = n.toLowerCase();
+      if (ln === "connection") connV ??= v;
+      else if (ln === "content-type") ctype ??= v;
+      else if (ln === "content-length") cl ??= v;
+      else if (ln === "transfer-encoding") te ??= v;
+    }
+    pos = next;
   }
-  const conn = (connV ?? "").toLowerCase().split(",").map((s) => s.trim());
   let framing: ResponseHead["framing"];
-  if (requestMethod === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200)) framing = { kind: "none" };
-  else if (te !== undefined && te.toLowerCase().includes("chunked")) framing = { kind: "chunked" };
-  else if (cl !== undefined && /^[0-9]{1,15}$/.test(cl)) framing = Number(cl) === 0 ? { kind: "none" } : { kind: "length", length: Number(cl) };
-  else framing = { kind: "close" };
-  const close = conn.includes("close") || m[1] === "0" || framing.kind === "close";
-  return { kind: "head", head: { status, reason: m[3] ?? "", headers, framing, close }, consumed: end };
+  if (requestMethod === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200)) framing = NO_BODY;
+  else if (te !== undefined && te.toLowerCase().includes("chunked")) framing = CHUNKED;
+  else if (cl !== undefined && /^[0-9]{1,15}$/.test(cl)) framing = Number(cl) === 0 ? NO_BODY : { kind: "length", length: Number(cl) };
+  else framing = CLOSE;
+  const close = (connV !== undefined && connV.toLowerCase().split(",").some((t) => t.trim() === "close")) || minor === 0x30 || framing.kind === "close";
+  const head: ResponseHead = { status, reason: e0 > 12 ? text.slice(13, e0) : "", headers, framing, close };
+  if (ctype !== undefined) head.contentType = ctype;
+  return { kind: "head", head, consumed: end };
 }
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+const CHUNKED = Object.freeze({ kind: "chunked" as const });
+const CLOSE = Object.freeze({ kind: "close" as const });
 
 /**
  * Finds where a chunked response ends without changing a byte (responses are forwarded as the
  * daemon wrote them). Lenient on the daemon's side: bare LF accepted.
  */
 export class ChunkedScanner {
-  private dec = new ChunkedDecoder(true, 1 << 16);
+  private dec = new ChunkedDecoder(true, 1 << 16, false);
   /** Returns bytes of `input` that belong to this body (all of them unless it ended inside). */
   push(input: Buffer): { used: number; done: boolean } {
     const r = this.dec.push(input);

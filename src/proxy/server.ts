@@ -47,6 +47,8 @@ export interface ServerConfig {
 /** Headers the proxy owns: framing and hop-by-hop headers are never copied from the client. */
 const HOP = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect", "te", "trailer", "proxy-connection", "proxy-authorization"]);
 
+const JUDGED = new Set<RouteMatch["def"]["cls"]>(["create", "start", "update", "exec-create", "exec-start", "attach", "read-container", "archive-put", "container-op", "volume-create", "build"]);
+
 type Outcome = { status: number; decision: "allow" | "deny" | "error"; concern?: string; reason?: string };
 
 class Done extends Error {}
@@ -222,6 +224,67 @@ class Connection {
     if (def.streamBody && head.framing.kind !== "none") stream = true;
     else if (head.framing.kind !== "none") body = await this.readBody(head);
 
+    // Routes whose class the proxy judges beyond its endpoint: the rest (ping, lists, logs,
+    // inspect …) are decided by now, and skip building the judging closures.
+    if (JUDGED.has(def.cls)) body = await this.judgeRequest(head, started, def, target, name, body, audit);
+
+    // ── forward ──
+    const { sock: up, reader: upIn } = this.upstream();
+    const headers: [string, string][] = [];
+    for (const [n, v] of head.headers) if (!HOP.has(n.toLowerCase())) headers.push([n, v]);
+    if (def.hijack && head.upgrade !== undefined) {
+      if (head.upgrade.toLowerCase() !== "tcp" && !(def.template.endsWith("/attach/ws") && head.upgrade.toLowerCase() === "websocket") && def.cls !== "untrusted") {
+        await this.reject(new HttpError(400, `unsupported Upgrade: ${head.upgrade.slice(0, 40)}`), head, started, audit);
+        throw new Done();
+      }
+      headers.push(["Connection", "Upgrade"], ["Upgrade", head.upgrade]);
+    }
+    if (body !== undefined) headers.push(["Content-Length", String(body.length)]);
+    else if (stream) headers.push(["Transfer-Encoding", "chunked"]);
+    const upTarget = buildTarget(target);
+    let bytesIn = 0;
+    // One write for head and judged body: fewer syscalls, and the daemon sees the request whole.
+    if (body !== undefined && body.length) {
+      await writeAll(up, Buffer.concat([serializeHead(head.method, upTarget, headers), body]));
+      bytesIn = body.length;
+    } else await writeAll(up, serializeHead(head.method, upTarget, headers));
+    // The response is read while a streamed body is still going up (the daemon may answer early).
+    const respP = this.forwardResponse(head, def.hijack === true, upIn);
+    // Awaited below; this only keeps an early rejection from counting as unhandled meanwhile.
+    respP.catch(() => undefined);
+    let streamErr: unknown;
+    if (stream) {
+      try {
+        // Only now, judged and with the request head already upstream, ask for the stream.
+        if (head.expectContinue) await writeAll(this.client, "HTTP/1.1 100 Continue\r\n\r\n");
+        bytesIn = await this.streamBody(head, up);
+      } catch (e) {
+        streamErr = e;
+      }
+    }
+    let resp: Awaited<typeof respP>;
+    try {
+      resp = await respP;
+    } catch (e) {
+      this.log(head, started, { status: 502, decision: "error", reason: `upstream: ${(e as Error).message}`, ...audit, bytesIn });
+      this.destroy();
+      throw new Done();
+    }
+    this.log(head, started, { status: resp.status, decision: "allow", ...audit, bytesIn, bytesOut: resp.bytesOut });
+    if (resp.hijacked) {
+      this.splice();
+      throw new Done();
+    }
+    if (streamErr) {
+      this.destroy();
+      throw new Done();
+    }
+    return !head.close && !resp.close;
+  }
+
+  /** Judge what a request would run or reach; returns the body to forward (re-serialized). */
+  private async judgeRequest(head: RequestHead, started: number, def: RouteMatch["def"], target: ParsedTarget, name: string, body0: Buffer | undefined, audit: Partial<AuditRecord>): Promise<Buffer | undefined> {
+    let body = body0;
     // Made on first use: most requests (ping, lists, logs) never look anything up.
     let resolver0: ReturnType<typeof daemonResolver> | undefined;
     const getResolver = () => (resolver0 ??= daemonResolver(this.cfg.upstream, { resolveSymlinks: this.cfg.resolveSymlinks }));
@@ -361,58 +424,7 @@ class Connection {
       throw e;
     }
 
-    // ── forward ──
-    const { sock: up, reader: upIn } = this.upstream();
-    const headers: [string, string][] = [];
-    for (const [n, v] of head.headers) if (!HOP.has(n.toLowerCase())) headers.push([n, v]);
-    if (def.hijack && head.upgrade !== undefined) {
-      if (head.upgrade.toLowerCase() !== "tcp" && !(def.template.endsWith("/attach/ws") && head.upgrade.toLowerCase() === "websocket") && def.cls !== "untrusted") {
-        await this.reject(new HttpError(400, `unsupported Upgrade: ${head.upgrade.slice(0, 40)}`), head, started, audit);
-        throw new Done();
-      }
-      headers.push(["Connection", "Upgrade"], ["Upgrade", head.upgrade]);
-    }
-    if (body !== undefined) headers.push(["Content-Length", String(body.length)]);
-    else if (stream) headers.push(["Transfer-Encoding", "chunked"]);
-    const upTarget = buildTarget(target);
-    let bytesIn = 0;
-    // One write for head and judged body: fewer syscalls, and the daemon sees the request whole.
-    if (body !== undefined && body.length) {
-      await writeAll(up, Buffer.concat([serializeHead(head.method, upTarget, headers), body]));
-      bytesIn = body.length;
-    } else await writeAll(up, serializeHead(head.method, upTarget, headers));
-    // The response is read while a streamed body is still going up (the daemon may answer early).
-    const respP = this.forwardResponse(head, def.hijack === true, upIn);
-    // Awaited below; this only keeps an early rejection from counting as unhandled meanwhile.
-    respP.catch(() => undefined);
-    let streamErr: unknown;
-    if (stream) {
-      try {
-        // Only now, judged and with the request head already upstream, ask for the stream.
-        if (head.expectContinue) await writeAll(this.client, "HTTP/1.1 100 Continue\r\n\r\n");
-        bytesIn = await this.streamBody(head, up);
-      } catch (e) {
-        streamErr = e;
-      }
-    }
-    let resp: Awaited<typeof respP>;
-    try {
-      resp = await respP;
-    } catch (e) {
-      this.log(head, started, { status: 502, decision: "error", reason: `upstream: ${(e as Error).message}`, ...audit, bytesIn });
-      this.destroy();
-      throw new Done();
-    }
-    this.log(head, started, { status: resp.status, decision: "allow", ...audit, bytesIn, bytesOut: resp.bytesOut });
-    if (resp.hijacked) {
-      this.splice();
-      throw new Done();
-    }
-    if (streamErr) {
-      this.destroy();
-      throw new Done();
-    }
-    return !head.close && !resp.close;
+    return body;
   }
 
   /** Read a whole (non-stream) body up to the cap, decoding chunked framing. */
@@ -508,8 +520,7 @@ class Connection {
     }
     const headBytes = buf.subarray(0, consumed);
     let rest: Buffer = buf.subarray(consumed);
-    const ctype = (header(rh, "content-type") ?? "").toLowerCase();
-    const hijacked = hijackRoute && (rh.status === 101 || (rh.status === 200 && rh.framing.kind === "close" && ctype.startsWith("application/vnd.docker.")));
+    const hijacked = hijackRoute && (rh.status === 101 || (rh.status === 200 && rh.framing.kind === "close" && (rh.contentType ?? "").toLowerCase().startsWith("application/vnd.docker.")));
     if (hijacked) {
       await writeAll(this.client, headBytes);
       upIn.unshift(rest);
@@ -535,15 +546,15 @@ class Connection {
       return { status: rh.status, close: rh.close, hijacked: false, bytesOut: whole.length - headBytes.length };
     }
     // Body bytes already in hand go out in the same write as the head (one syscall, one wake-up
-    // of the client). With none in hand the head goes now: a stream (events, logs -f) may not
-    // send its first byte for a long time, and the client is waiting for the head.
-    let pendingHead: Buffer | undefined = rest.length ? headBytes : undefined;
-    if (!pendingHead) await writeAll(this.client, headBytes);
+    // of the client): they follow the head in `buf`, so head and first piece are one subarray,
+    // not a copy. With none in hand the head goes now: a stream (events, logs -f) may not send
+    // its first byte for a long time, and the client is waiting for the head.
+    let withHead = rest.length > 0;
+    if (!withHead) await writeAll(this.client, headBytes);
     const send = (b: Buffer): Promise<void> => {
-      if (!pendingHead) return writeAll(this.client, b);
-      const h = pendingHead;
-      pendingHead = undefined;
-      return writeAll(this.client, Buffer.concat([h, b]));
+      if (!withHead) return writeAll(this.client, b);
+      withHead = false;
+      return writeAll(this.client, buf.subarray(0, consumed + b.length));
     };
     if (f.kind === "length") {
       let need = f.length;
