@@ -4,10 +4,13 @@
  * (it can carry build args). The path is the normalized one.
  */
 import { createWriteStream, type WriteStream } from "node:fs";
+import type { PeerCredentials } from "./peers.js";
 
 export interface AuditRecord {
   time: string;
   client: string;
+  /** The Unix client's process (pid, effective uid/gid, program name), when it could be looked up. */
+  peer?: PeerCredentials;
   method: string;
   path: string;
   /** Matched route template (`POST /containers/create`), "" if none. */
