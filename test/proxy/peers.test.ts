@@ -286,7 +286,7 @@ test("lookup: a client running as another user shows that user's ids", async () 
     const s = await srv.next();
     assert.equal(await announcedPid(s), child.pid);
     const peer = await new PeerLookup().lookup(s);
-    assert.deepEqual(peer, { pid: child.pid, uid: 65534, gid: 65534, command: "node" });
+    assert.deepEqual(peer, { pid: child.pid, uid: 65534, gid: 65534, command: comm(child.pid!) });
   } finally {
     await stop(child);
     await srv.close();
@@ -332,6 +332,52 @@ test("lookup: a client socket held by two processes is the one with the lower pi
     await stop(child);
     c.destroy();
     await srv.close();
+  }
+});
+
+test("lookup in a proxy not running as root: its own user's clients are found, root's are undefined", async () => {
+  requireRoot();
+  // The lookup runs in a child as uid 65534: there ss -p cannot read root's /proc/<pid>/fd.
+  const code = `
+    const { PeerLookup } = await import(process.env.SW_PEERS);
+    const net = await import("node:net"), fs = await import("node:fs"), os = await import("node:os"), path = await import("node:path");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swpeer-"));
+    fs.chmodSync(dir, 0o755);
+    const p = path.join(dir, "s.sock");
+    const got = {}, lookup = new PeerLookup({ warn: (m) => console.error(m) });
+    const srv = net.createServer((s) => s.once("data", async (d) => {
+      got[d.toString().trim()] = (await lookup.lookup(s)) ?? null;
+      if (Object.keys(got).length === 2) {
+        // Its own name read here, apart from the lookup, for the test to compare with.
+        got.comm = fs.readFileSync("/proc/self/comm", "utf8").replace(/\\n$/, "");
+        console.log(JSON.stringify(got)); fs.rmSync(dir, { recursive: true }); process.exit(0);
+      }
+    }));
+    srv.listen(p, () => {
+      fs.chmodSync(p, 0o777);
+      console.log(p);
+      const c = net.connect(p, () => c.write("self\\n"));
+    });`;
+  const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "--import", "tsx", "--input-type=module", "-e", code], {
+    env: { ...process.env, SW_PEERS: new URL("../../src/proxy/peers.ts", import.meta.url).href },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  let c: net.Socket | undefined;
+  try {
+    while (!out.includes("\n")) await new Promise((res) => child.stdout!.once("data", res));
+    c = net.connect(out.split("\n")[0], () => c!.write("root\n"));
+    c.on("error", () => undefined);
+    const code_ = await new Promise((res) => child.once("exit", res));
+    assert.equal(code_, 0);
+    const got = JSON.parse(out.split("\n")[1]);
+    // setpriv execs node, so the child's pid is node's.
+    assert.deepEqual(got, { self: { pid: child.pid, uid: 65534, gid: 65534, command: got.comm }, root: null, comm: got.comm });
+    assert.notEqual(got.comm, "");
+  } finally {
+    c?.destroy();
+    child.kill();
   }
 });
 
