@@ -13,6 +13,8 @@ if (!has("sshd") && !existsSync("/usr/sbin/sshd")) need.push("openssh-server", "
 if (!has("openssl")) need.push("openssl");
 // The audit reads runtime sockets' POSIX ACLs with getfacl; the ACL test sets them with setfacl.
 if (!has("getfacl") || !has("setfacl")) need.push("acl");
+// The proxy names Unix clients in its audit log from `ss -xpnH` (peer inode -> process).
+if (!has("ss")) need.push("iproute2");
 // The HTML report test drives Debian's chromium through playwright-core (no browser download).
 if (!existsSync("/usr/bin/chromium")) need.push("chromium");
 

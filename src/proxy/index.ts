@@ -41,6 +41,9 @@ export interface ProxyOptions {
 export interface RunningProxy {
   address: string;
   metricsAddress?: string;
+  /** Resolves when every finished request's audit record is written (records of Unix clients
+   *  wait for their peer lookup, one `ss` run). */
+  auditSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,7 +77,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     resolveSymlinks: opts.resolveSymlinks ?? upstream.kind === "unix",
     metrics,
   };
-  if (audit) cfg.audit = audit;
+  if (audit) {
+    cfg.audit = audit;
+    cfg.auditPending = new Set();
+  }
   const spec: Parameters<typeof listen>[0] = { address: listenAddr };
   if (opts.socketMode !== undefined) spec.mode = opts.socketMode;
   if (opts.socketGroup !== undefined) spec.group = opts.socketGroup;
@@ -89,12 +95,18 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     const a = metricsServer.address();
     metricsAddress = typeof a === "object" && a ? `${a.address}:${a.port}` : opts.metricsListen;
   }
+  const settled = async () => {
+    while (cfg.auditPending?.size) await Promise.all([...cfg.auditPending]);
+  };
   const out: RunningProxy = {
     address,
+    auditSettled: settled,
     async close() {
       await closeServer(server, closeAll);
       closeAgent(upstream);
       if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
+      // Records still waiting for a peer lookup are written before the log closes.
+      await settled();
       await audit?.close();
     },
   };

@@ -25,6 +25,7 @@ import type { Policy } from "../policy/types.js";
 import { emptyWorkload, type Workload } from "../model/workload.js";
 import { located } from "../model/location.js";
 import type { AuditLog, AuditRecord } from "./audit.js";
+import { PeerLookup, type PeerCredentials } from "./peers.js";
 import type { Metrics } from "./metrics.js";
 
 export const OWNER_LABEL = "io.sockwarden.proxy.owned";
@@ -42,6 +43,8 @@ export interface ServerConfig {
   resolveSymlinks: boolean;
   audit?: AuditLog;
   metrics?: Metrics;
+  /** Audit records waiting for their connection's peer lookup (close() waits for them). */
+  auditPending?: Set<Promise<void>>;
 }
 
 /** Headers the proxy owns: framing and hop-by-hop headers are never copied from the client. */
@@ -53,9 +56,9 @@ type Outcome = { status: number; decision: "allow" | "deny" | "error"; concern?:
 
 class Done extends Error {}
 
-export function handleConnection(client: net.Socket, cfg: ServerConfig, clientId: string): void {
+export function handleConnection(client: net.Socket, cfg: ServerConfig, clientId: string, peer?: Promise<PeerCredentials | undefined>): void {
   client.setNoDelay(true);
-  const conn = new Connection(client, cfg, clientId);
+  const conn = new Connection(client, cfg, clientId, peer);
   conn.run().catch(() => conn.destroy());
 }
 
@@ -68,6 +71,8 @@ class Connection {
     private readonly client: net.Socket,
     private readonly cfg: ServerConfig,
     private readonly clientId: string,
+    /** The Unix client's process, being looked up (only when there is an audit log). */
+    private readonly peer?: Promise<PeerCredentials | undefined>,
   ) {
     this.in = new SockReader(client);
     client.on("error", () => this.destroy());
@@ -169,7 +174,20 @@ class Connection {
     if (o.concern) rec.concern = o.concern;
     if (o.reason) rec.reason = o.reason;
     if (o.rule) rec.rule = o.rule;
-    this.cfg.audit.write(rec);
+    if (!this.peer) {
+      this.cfg.audit.write(rec);
+      return;
+    }
+    // Written when the peer is known (one `ss` run, bounded by its timeout). Every record of a
+    // connection waits on the same promise, so they keep their order.
+    const audit = this.cfg.audit;
+    const pending = this.cfg.auditPending;
+    const w: Promise<void> = this.peer.then((p) => {
+      if (p) rec.peer = p;
+      audit.write(rec);
+      pending?.delete(w);
+    });
+    pending?.add(w);
   }
 
   private deny(d: Denial): HttpError & { denial: Denial } {
@@ -744,10 +762,12 @@ export async function listen(spec: ListenSpec, cfg: ServerConfig): Promise<{ ser
       handleConnection(s, cfg, subj);
     });
   } else {
+    // Unix peer credentials for the audit log: looked up only when there is a log to write them to.
+    const peers = a.kind === "unix" && cfg.audit ? new PeerLookup() : undefined;
     server = net.createServer({ allowHalfOpen: true }, (s) => {
       n++;
       track(s);
-      handleConnection(s, cfg, a.kind === "unix" ? `unix:conn-${n}` : `${s.remoteAddress}:${s.remotePort}`);
+      handleConnection(s, cfg, a.kind === "unix" ? `unix:conn-${n}` : `${s.remoteAddress}:${s.remotePort}`, peers?.lookup(s));
     });
   }
   if (a.kind === "unix" && existsSync(a.path)) {

@@ -147,7 +147,15 @@ for (const [label, cli] of [["docker 28", NEW_DOCKER_CLI], ["docker 20.10", OLD_
   });
 }
 
-test("the audit log saw hijacks and streams as allowed requests", () => {
+test("the audit log saw hijacks and streams as allowed requests, each from the docker CLI process", async () => {
+  await proxy.auditSettled();
+  // Every docker command here ran as a child process named docker (both CLIs). The Unix peer
+  // lookup (one `ss` run after accept) names it unless the command had already closed its
+  // connection (a quick denial): most records name it, none names another process.
+  const peers = log.records.filter((r) => r.peer);
+  assert.ok(peers.length > 0.5 * log.records.length, `${peers.length} of ${log.records.length} records name their client process`);
+  assert.ok(peers.every((r) => r.peer!.pid !== process.pid && r.peer!.uid === process.getuid!()), JSON.stringify(peers.slice(0, 3)));
+  assert.ok(peers.some((r) => r.peer!.command === "docker"), [...new Set(peers.map((r) => r.peer!.command))].join(","));
   const routes = new Set(log.records.filter((r) => r.decision === "allow").map((r) => r.route));
   for (const r of ["POST /containers/{}/attach", "POST /exec/{}/start", "PUT /containers/{}/archive", "GET /containers/{}/archive", "GET /events", "POST /build"]) {
     assert.ok(routes.has(r), `${r} not seen; saw ${[...routes].join(", ")}`);

@@ -206,6 +206,7 @@ test("warn instead of deny: a policy with host-namespace: warn lets CgroupParent
   assert.deepEqual(statuses(raw), [201], raw);
   const i = await daemonGet(d.socket, "/containers/ef-warn/json");
   assert.equal((i.json as { HostConfig: { CgroupParent: string } }).HostConfig.CgroupParent, "/");
+  await warnProxy.auditSettled();
   const rec = warnLog.records.find((r) => r.path?.includes("/containers/create") && r.status === 201);
   assert.ok(rec, JSON.stringify(warnLog.records));
   assert.match(String(rec.reason), /warn: .*host-namespace/);
