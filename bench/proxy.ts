@@ -23,7 +23,7 @@
 import http from "node:http";
 import { spawn, type ChildProcess } from "node:child_process";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { startDockerd, type Dockerd } from "../test/harness/dockerd.js";
@@ -34,6 +34,7 @@ const WARM = Number(process.env.BENCH_WARM ?? 3000);
 const FROM_SOURCE = process.env.BENCH_PROXY_FROM_SOURCE === "1";
 const ROOT = join(import.meta.dirname, "..");
 const LOAD_CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 200);
+const ARCHIVE_ROUNDS = Number(process.env.BENCH_ARCHIVE_ROUNDS ?? 7);
 const HAPROXY = "/usr/sbin/haproxy";
 
 function agentFor(): http.Agent {
@@ -73,10 +74,22 @@ const ROUNDS = 10;
 type Target = [name: string, socket: string, pid: number | undefined];
 type Lat = { p50: number; p99: number; cpuUs?: number };
 
-/** utime + stime of a process (all its threads), in ms. */
+/**
+ * CPU time of a process (all its threads), in ms, from the scheduler's nanosecond run-time
+ * account (/proc/<pid>/task/<tid>/schedstat). utime + stime from /proc/<pid>/stat are sampled
+ * in 10 ms ticks: for 500 list requests of ~0.3 ms CPU each that is 15 ticks, ±25% noise.
+ * Threads that exited between two readings are missed (the proxy's threads live as long as it).
+ */
 function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) * (1000 / 100); // USER_HZ is 100 on Linux
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      /* thread gone */
+    }
+  }
+  return ns / 1e6;
 }
 
 async function latencies(targets: Target[], path: string, n: number): Promise<Record<string, Lat>> {
@@ -256,9 +269,9 @@ async function main(): Promise<void> {
     ];
     const rows: Record<string, Record<string, Lat>> = {};
     for (const path of ["/_ping", "/containers/json?all=1"]) {
-      rows[path] = await latencies(targets, path, path === "/_ping" ? N : Math.max(200, N / 4));
+      rows[path] = await latencies(targets, path, path === "/_ping" ? N : Math.max(200, N / 2));
     }
-    console.log(`\nLatency (ms, one keep-alive connection per target, sequential, ${WARM} warm-up requests per target, then targets interleaved in ${ROUNDS} rounds; n=${N} for /_ping, ${Math.max(200, N / 4)} for list)`);
+    console.log(`\nLatency (ms, one keep-alive connection per target, sequential, ${WARM} warm-up requests per target, then targets interleaved in ${ROUNDS} rounds; n=${N} for /_ping, ${Math.max(200, N / 2)} for list)`);
     console.log("path                      target       p50      p99    p50 ratio vs direct   proxy CPU per request");
     for (const [path, r] of Object.entries(rows)) {
       for (const [name] of targets) {
@@ -272,18 +285,25 @@ async function main(): Promise<void> {
     console.log(`list p50 sockwarden / direct:  ${(list.sockwarden!.p50 / list.direct!.p50).toFixed(2)}x (goal ≤ 1.10)`);
 
     const archive = "/containers/big/archive?path=/big";
-    // Interleaved too: one run per target per round, median of 5 rounds, after one warm-up read
+    // Interleaved too: one run per target per round, median of ARCHIVE_ROUNDS rounds (round to
+    // round spread is ±15% on a 2-CPU machine with three busy processes), after one warm-up read
     // per target (the bulk-body path is compiled by V8 during its first reads: the proxy's CPU per
     // 256 MiB fell from ~800 ms to ~330 ms over the first rounds in a profile run).
     const socks = [d.socket, swSock, hapSock];
     for (const sock of socks) await throughput(sock, archive, 1);
+    const pids = [undefined, sw.pid, hap.pid];
     const runs: number[][] = [[], [], []];
-    for (let r = 0; r < 5; r++) for (let k = 0; k < socks.length; k++) {
+    const cpus: number[][] = [[], [], []];
+    for (let r = 0; r < ARCHIVE_ROUNDS; r++) for (let k = 0; k < socks.length; k++) {
       const t = (r + k) % socks.length;
+      const pid = pids[t];
+      const c0 = pid ? cpuMs(pid) : 0;
       runs[t]!.push(await throughput(socks[t]!, archive, 1));
+      if (pid) cpus[t]!.push(cpuMs(pid) - c0);
     }
     const [tDirect, tSw, tHap] = runs.map((xs) => pct(xs, 50)) as [number, number, number];
-    console.log(`\nArchive read (256 MiB tar, one warm-up read each, median of 5 interleaved): direct ${tDirect.toFixed(0)} MiB/s, sockwarden ${tSw.toFixed(0)} MiB/s, haproxy ${tHap.toFixed(0)} MiB/s`);
+    console.log(`\nArchive read (256 MiB tar, one warm-up read each, median of ${ARCHIVE_ROUNDS} interleaved): direct ${tDirect.toFixed(0)} MiB/s, sockwarden ${tSw.toFixed(0)} MiB/s, haproxy ${tHap.toFixed(0)} MiB/s`);
+    console.log(`proxy CPU per 256 MiB (median): sockwarden ${pct(cpus[1]!, 50).toFixed(0)} ms, haproxy ${pct(cpus[2]!, 50).toFixed(0)} ms; per-round MiB/s direct ${runs[0]!.map((x) => x.toFixed(0)).join(" ")}, sockwarden ${runs[1]!.map((x) => x.toFixed(0)).join(" ")}, haproxy ${runs[2]!.map((x) => x.toFixed(0)).join(" ")}`);
     console.log(`archive throughput sockwarden / direct: ${(tSw / tDirect).toFixed(2)} (goal ≥ 0.90)`);
 
     if (LOAD_SECONDS > 0) {

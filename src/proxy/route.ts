@@ -325,6 +325,38 @@ function matchRouteUncached(method: string, path: string): RouteMatch | undefine
   return hits[0]!;
 }
 
+/** A request target read once: how the daemon reads it, the route it takes, what goes upstream. */
+export interface ResolvedTarget {
+  target: ParsedTarget;
+  /** Undefined: no Engine API route has this method and path. */
+  match: RouteMatch | undefined;
+  /** The target the proxy sends upstream (buildTarget). */
+  upstream: string;
+}
+
+/**
+ * parseTarget + matchRoute + buildTarget for one request, remembered per (method, raw target):
+ * clients repeat the same few targets (ping, lists, version, events), and the dozen regex and
+ * percent-decoding steps showed in per-request profiles, most of all when the daemon's answer
+ * takes long and the proxy's caches are cold by the time it runs again. A pure function of its
+ * inputs, results frozen; refusals (HttpError) are not remembered; bounded like the route memo.
+ */
+export function resolveTarget(method: string, raw: string): ResolvedTarget {
+  const key = method + " " + raw;
+  const known = TARGETS.get(key);
+  if (known) return known;
+  const target = parseTarget(raw);
+  for (const kv of target.query) Object.freeze(kv);
+  Object.freeze(target.query);
+  const r: ResolvedTarget = Object.freeze({ target: Object.freeze(target), match: matchRoute(method, target.path), upstream: buildTarget(target) });
+  if (key.length > MEMO_KEY_MAX) return r;
+  if (TARGETS.size >= MEMO_MAX) TARGETS.clear();
+  TARGETS.set(key, r);
+  return r;
+}
+
+const TARGETS = new Map<string, ResolvedTarget>();
+
 /** The target sent upstream: rebuilt from what was judged, never the client's bytes. */
 /** Characters encodeURIComponent leaves as they are, plus the two buildTarget puts back (`:`, `@`),
  *  plus `/`: a path made of these alone is its own encoding (the common case, taken per request). */

@@ -14,7 +14,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { ChunkedDecoder, ChunkedScanner, DEFAULT_MAX_HEAD, HttpError, LAST_CHUNK, encodeChunk, header, parseRequestHead, parseResponseHead, serializeHead, type RequestHead, type ResponseHead } from "./http1.js";
-import { buildTarget, matchRoute, parseTarget, queryBool, queryValue, type ParsedTarget, type RouteMatch } from "./route.js";
+import { parseTarget, queryBool, queryValue, resolveTarget, type ParsedTarget, type ResolvedTarget, type RouteMatch } from "./route.js";
 import { CREATE_BODY, EXEC_BODY, HOST_CONFIG, UPDATE_BODY, VOLUME_BODY, decodeBody, getMap, getStr, parseFirstValue, setField, splitCreateBody, toJson, joinCreate } from "./gojson.js";
 import { containerToWorkloads, execToWorkloads, updateToWorkload, volumeCreateToWorkload, containerInfoFromInspect, type ContainerInfo } from "./toWorkload.js";
 import { decide, denialMessage, type Denial } from "./decide.js";
@@ -199,19 +199,21 @@ class Connection {
   /** One request. Returns whether the connection may carry another one. */
   private async handle(head: RequestHead, started: number): Promise<boolean> {
     const audit: Partial<AuditRecord> = {};
-    let target: ParsedTarget;
-    let match: RouteMatch | undefined;
+    let resolved: ResolvedTarget;
     try {
-      target = parseTarget(head.target);
-      audit.path = target.path;
-      match = matchRoute(head.method, target.path);
+      resolved = resolveTarget(head.method, head.target);
     } catch (e) {
       if (e instanceof HttpError) {
+        // A path that decodes but matches two routes is logged with the path.
+        const path = parseTargetSafe(head.target);
+        if (path) audit.path = path;
         await this.reject(e, head, started, audit);
         throw new Done();
       }
       throw e;
     }
+    const { target, match } = resolved;
+    audit.path = target.path;
     // A form body would be read by the daemon's r.FormValue as if it were query parameters.
     const ctype = (header(head, "content-type") ?? "").toLowerCase();
     if (ctype.startsWith("application/x-www-form-urlencoded") || ctype.startsWith("multipart/form-data")) {
@@ -259,7 +261,7 @@ class Connection {
     }
     if (body !== undefined) headers.push(["Content-Length", String(body.length)]);
     else if (stream) headers.push(["Transfer-Encoding", "chunked"]);
-    const upTarget = buildTarget(target);
+    const upTarget = resolved.upstream;
     let bytesIn = 0;
     // One write for head and judged body: fewer syscalls, and the daemon sees the request whole.
     if (body !== undefined && body.length) {

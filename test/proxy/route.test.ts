@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseTarget, matchRoute, buildTarget, encodePath, queryBool, parseQuery } from "../../src/proxy/route.js";
+import { parseTarget, matchRoute, buildTarget, encodePath, queryBool, parseQuery, resolveTarget } from "../../src/proxy/route.js";
 
 function route(method: string, target: string) {
   const t = parseTarget(target);
@@ -119,4 +119,27 @@ test("property: the plain-path shortcut of buildTarget gives exactly the general
   );
   assert.equal(buildTarget({ path: "/containers/a b/json", query: [] }), "/containers/a%20b/json");
   assert.equal(buildTarget({ path: "/images/reg:5000/x@sha256:ab/json", query: [] }), "/images/reg:5000/x@sha256:ab/json");
+});
+
+test("resolveTarget (remembered per method and target) answers as parseTarget + matchRoute + buildTarget", () => {
+  const targets = ["/_ping", "/v1.41/containers/json?all=1&filters=%7B%7D", "/containers/%63reate?name=x", "/containers/a/b/json", "/nope", "/v1.41.0/info", "/containers/json?all=1"];
+  for (const method of ["GET", "POST", "HEAD"]) {
+    for (const raw of targets) {
+      for (let round = 0; round < 2; round++) {
+        // Second round: from the memo, still equal to a fresh reading.
+        const r = resolveTarget(method, raw);
+        const t = parseTarget(raw);
+        assert.deepEqual(r.target, t, raw);
+        assert.deepEqual(r.match, matchRoute(method, t.path), raw);
+        assert.equal(r.upstream, buildTarget(t), raw);
+        assert.ok(Object.isFrozen(r) && Object.isFrozen(r.target) && Object.isFrozen(r.target.query), "a remembered answer is shared, so it cannot be changed");
+      }
+    }
+  }
+  assert.equal(resolveTarget("GET", "/_ping"), resolveTarget("GET", "/_ping"), "the same target is read once");
+  // Refusals are thrown every time, never remembered as an answer.
+  for (let i = 0; i < 2; i++) {
+    assert.throws(() => resolveTarget("GET", "/containers//json"), /non-canonical/);
+    assert.throws(() => resolveTarget("GET", "/v1..4/_ping"), /version/);
+  }
 });
