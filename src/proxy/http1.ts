@@ -199,7 +199,7 @@ function parseHeadText(text: string): RequestHead | HttpError {
     framing = { kind: "chunked" };
   } else if (cl.length === 1) {
     const v = cl[0]!;
-    if (!/^[0-9]{1,15}$/.test(v)) return new HttpError(400, "invalid Content-Length");
+    if (!isDecimal15(v)) return new HttpError(400, "invalid Content-Length");
     const length = Number(v);
     framing = length === 0 ? NO_BODY : { kind: "length", length };
   }
@@ -289,10 +289,20 @@ export class ChunkedDecoder {
   private onLine(line: string): void {
     switch (this.state) {
       case "size": {
-        // chunk-size [ ; chunk-ext ]. Extensions are ignored (Go ignores them too) but must be tokens.
-        const m = /^([0-9a-fA-F]{1,15})(;[\x21-\x7e \t]*)?$/.exec(line);
-        if (!m) throw new HttpError(400, "invalid chunk size line");
-        const size = parseInt(m[1]!, 16);
+        // chunk-size [ ; chunk-ext ]: 1–15 hex digits, then nothing or ";" and visible ASCII, SP,
+        // HTAB. Extensions are ignored (Go ignores them too). Scanned by hand: this runs for every
+        // chunk of every response, and a regex is one more piece of code to fetch each time.
+        let digits = 0;
+        while (digits < line.length && isHex(line.charCodeAt(digits))) digits++;
+        if (digits === 0 || digits > 15) throw new HttpError(400, "invalid chunk size line");
+        if (digits < line.length) {
+          if (line.charCodeAt(digits) !== 0x3b) throw new HttpError(400, "invalid chunk size line");
+          for (let k = digits + 1; k < line.length; k++) {
+            const c = line.charCodeAt(k);
+            if (!((c >= 0x21 && c <= 0x7e) || c === 0x20 || c === 0x09)) throw new HttpError(400, "invalid chunk size line");
+          }
+        }
+        const size = parseInt(line.slice(0, digits), 16);
         if (size === 0) this.state = "trailer";
         else {
           this.remaining = size;
@@ -390,7 +400,7 @@ export function parseResponseHead(buf: Buffer, requestMethod: string, maxHead = 
   let framing: ResponseHead["framing"];
   if (requestMethod === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200)) framing = NO_BODY;
   else if (te !== undefined && te.toLowerCase().includes("chunked")) framing = CHUNKED;
-  else if (cl !== undefined && /^[0-9]{1,15}$/.test(cl)) framing = Number(cl) === 0 ? NO_BODY : { kind: "length", length: Number(cl) };
+  else if (cl !== undefined && isDecimal15(cl)) framing = Number(cl) === 0 ? NO_BODY : { kind: "length", length: Number(cl) };
   else framing = CLOSE;
   const close = (connV !== undefined && connV.toLowerCase().split(",").some((t) => t.trim() === "close")) || minor === 0x30 || framing.kind === "close";
   const head: ResponseHead = { status, reason: e0 > 12 ? text.slice(13, e0) : "", headers, framing, close };
@@ -400,6 +410,18 @@ export function parseResponseHead(buf: Buffer, requestMethod: string, maxHead = 
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** 1 to 15 ASCII digits and nothing else (a Content-Length the proxy accepts); no regex: this
+ *  runs per request, and each distinct regex is its own code the CPU must fetch. */
+function isDecimal15(s: string): boolean {
+  if (s.length === 0 || s.length > 15) return false;
+  for (let i = 0; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
 }
 
 const CHUNKED = Object.freeze({ kind: "chunked" as const });

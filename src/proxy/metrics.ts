@@ -19,9 +19,7 @@ export class Metrics {
     this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
     let h = this.hist.get(decision);
     if (!h) this.hist.set(decision, (h = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }));
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) h!.buckets[i]!++;
-    });
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.buckets[i]!++;
     h.sum += seconds;
     h.count++;
   }

@@ -52,6 +52,13 @@ const HOP = new Set(["content-length", "transfer-encoding", "connection", "keep-
 
 const JUDGED = new Set<RouteMatch["def"]["cls"]>(["create", "start", "update", "exec-create", "exec-start", "attach", "read-container", "archive-put", "container-op", "volume-create", "build"]);
 
+interface RespInfo {
+  status: number;
+  close: boolean;
+  hijacked: boolean;
+  bytesOut: number;
+}
+
 type Outcome = { status: number; decision: "allow" | "deny" | "error"; concern?: string; reason?: string };
 
 class Done extends Error {}
@@ -102,7 +109,11 @@ class Connection {
       for (;;) {
         parsed = parseRequestHead(buf, { allowBareLF: this.cfg.allowBareLF, maxHead: this.cfg.maxHead });
         if (parsed.kind !== "incomplete") break;
-        const more = await this.in.read();
+        let more = this.in.take();
+        while (more === undefined) {
+          await this.in.wait();
+          more = this.in.take();
+        }
         if (more === null) {
           if (buf.length > 0) await this.reject(new HttpError(400, "connection closed in the middle of a request head"), undefined, Date.now());
           this.finish();
@@ -157,7 +168,8 @@ class Connection {
   }
 
   private log(head: RequestHead | undefined, started: number, o: Outcome & Partial<AuditRecord>): void {
-    this.cfg.metrics?.observe(o.decision, o.route ?? "", (Date.now() - started) / 1000);
+    const ms = Date.now() - started;
+    this.cfg.metrics?.observe(o.decision, o.route ?? "", ms / 1000);
     if (!this.cfg.audit) return;
     const rec: AuditRecord = {
       time: new Date(started).toISOString(),
@@ -167,7 +179,7 @@ class Connection {
       route: o.route ?? "",
       decision: o.decision,
       status: o.status,
-      durationMs: Date.now() - started,
+      durationMs: ms,
       bytesIn: o.bytesIn ?? 0,
       bytesOut: o.bytesOut ?? 0,
     };
@@ -282,9 +294,10 @@ class Connection {
         streamErr = e;
       }
     }
-    let resp: Awaited<typeof respP>;
+    let resp: RespInfo;
     try {
-      resp = await respP;
+      await respP;
+      resp = this.resp;
     } catch (e) {
       this.log(head, started, { status: 502, decision: "error", reason: `upstream: ${(e as Error).message}`, ...audit, bytesIn });
       this.destroy();
@@ -515,8 +528,12 @@ class Connection {
     return total;
   }
 
+  /** What the last forwardResponse saw. A field, not the async function's result: resolving a
+   *  promise with an object costs a `then` lookup per request (see SockReader.take). */
+  private resp: RespInfo = { status: 0, close: false, hijacked: false, bytesOut: 0 };
+
   /** Pass the daemon's response through unchanged (or redacted, for inspect with redact: env). */
-  private async forwardResponse(head: RequestHead, hijackRoute: boolean, upIn: SockReader): Promise<{ status: number; close: boolean; hijacked: boolean; bytesOut: number }> {
+  private async forwardResponse(head: RequestHead, hijackRoute: boolean, upIn: SockReader): Promise<void> {
     let buf: Buffer = Buffer.alloc(0);
     let rh: ResponseHead;
     let consumed: number;
@@ -534,7 +551,11 @@ class Connection {
         consumed = r.consumed;
         break;
       }
-      const more = await upIn.read();
+      let more = upIn.take();
+      while (more === undefined) {
+        await upIn.wait();
+        more = upIn.take();
+      }
       if (more === null) throw new Error("daemon closed the connection before answering");
       buf = buf.length ? Buffer.concat([buf, more]) : more;
     }
@@ -544,7 +565,8 @@ class Connection {
     if (hijacked) {
       await writeAll(this.client, headBytes);
       upIn.unshift(rest);
-      return { status: rh.status, close: true, hijacked: true, bytesOut: headBytes.length };
+      this.resp = { status: rh.status, close: true, hijacked: true, bytesOut: headBytes.length };
+      return;
     }
     if (this.cfg.redactEnv && head.method === "GET" && rh.status === 200 && /^\/containers\/.+\/json$/.test(parseTargetSafe(head.target))) {
       const body = await this.readResponseBody(rh, rest, upIn);
@@ -554,7 +576,8 @@ class Connection {
       let s = `HTTP/1.1 ${rh.status} ${rh.reason}\r\n`;
       for (const [n, v] of hs) s += `${n}: ${v}\r\n`;
       await writeAll(this.client, Buffer.concat([Buffer.from(s + "\r\n", "latin1"), out]));
-      return { status: rh.status, close: rh.close, hijacked: false, bytesOut: out.length };
+      this.resp = { status: rh.status, close: rh.close, hijacked: false, bytesOut: out.length };
+      return;
     }
     let bytesOut = 0;
     const f = rh.framing;
@@ -563,7 +586,8 @@ class Connection {
       if (f.kind === "none") upIn.unshift(rest);
       const whole = f.kind === "none" ? headBytes : buf.subarray(0, consumed + rest.length);
       await writeAll(this.client, whole);
-      return { status: rh.status, close: rh.close, hijacked: false, bytesOut: whole.length - headBytes.length };
+      this.resp = { status: rh.status, close: rh.close, hijacked: false, bytesOut: whole.length - headBytes.length };
+      return;
     }
     // Body bytes already in hand go out in the same write as the head (one syscall, one wake-up
     // of the client): they follow the head in `buf`, so head and first piece are one subarray,
@@ -587,7 +611,11 @@ class Connection {
           if (rest.length > take.length) upIn.unshift(rest.subarray(take.length));
         }
         if (need === 0) break;
-        const more = await upIn.read();
+        let more = upIn.take();
+        while (more === undefined) {
+          await upIn.wait();
+          more = upIn.take();
+        }
         if (more === null) throw new Error("daemon closed the connection mid-response");
         rest = more;
       }
@@ -605,7 +633,11 @@ class Connection {
           if (r.used < rest.length) upIn.unshift(rest.subarray(r.used));
           if (r.done) break;
         }
-        const more = await upIn.read();
+        let more = upIn.take();
+        while (more === undefined) {
+          await upIn.wait();
+          more = upIn.take();
+        }
         if (more === null) throw new Error("daemon closed the connection mid-response");
         rest = more;
       }
@@ -615,13 +647,19 @@ class Connection {
           await send(rest);
           bytesOut += rest.length;
         }
-        const more = await upIn.read();
+        let more = upIn.take();
+        while (more === undefined) {
+          await upIn.wait();
+          more = upIn.take();
+        }
         if (more === null) break;
         rest = more;
       }
-      return { status: rh.status, close: true, hijacked: false, bytesOut };
+      this.resp = { status: rh.status, close: true, hijacked: false, bytesOut };
+      return;
     }
-    return { status: rh.status, close: rh.close, hijacked: false, bytesOut };
+    this.resp = { status: rh.status, close: rh.close, hijacked: false, bytesOut };
+    return;
   }
 
   private async readResponseBody(rh: ResponseHead, rest0: Buffer, upIn: SockReader): Promise<Buffer> {
