@@ -14,7 +14,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { ChunkedDecoder, ChunkedScanner, DEFAULT_MAX_HEAD, HttpError, LAST_CHUNK, encodeChunk, header, parseRequestHead, parseResponseHead, serializeHead, type RequestHead, type ResponseHead } from "./http1.js";
-import { parseTarget, queryBool, queryValue, resolveTarget, type ParsedTarget, type ResolvedTarget, type RouteMatch } from "./route.js";
+import { parseTarget, queryBool, queryValue, resolveTarget, type ParsedTarget, type ResolvedTarget, type RouteClass, type RouteMatch } from "./route.js";
 import { CREATE_BODY, EXEC_BODY, HOST_CONFIG, UPDATE_BODY, VOLUME_BODY, decodeBody, getMap, getStr, parseFirstValue, setField, splitCreateBody, toJson, joinCreate } from "./gojson.js";
 import { containerToWorkloads, execToWorkloads, updateToWorkload, volumeCreateToWorkload, containerInfoFromInspect, type ContainerInfo } from "./toWorkload.js";
 import { decide, denialMessage, type Denial } from "./decide.js";
@@ -50,7 +50,32 @@ export interface ServerConfig {
 /** Headers the proxy owns: framing and hop-by-hop headers are never copied from the client. */
 const HOP = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect", "te", "trailer", "proxy-connection", "proxy-authorization"]);
 
-const JUDGED = new Set<RouteMatch["def"]["cls"]>(["create", "start", "update", "exec-create", "exec-start", "attach", "read-container", "archive-put", "container-op", "volume-create", "build"]);
+/**
+ * Which route classes judgeRequest looks at beyond the endpoint check (each `true` has its case
+ * there). A record over every class, so a new class cannot be added without deciding this: a class
+ * left out of judging by mistake would let its requests through on the endpoint alone.
+ */
+const JUDGED: Record<RouteClass, boolean> = {
+  read: false,
+  "read-container": true,
+  "inspect-container": false,
+  create: true,
+  start: true,
+  update: true,
+  "exec-create": true,
+  "exec-start": true,
+  attach: true,
+  "archive-put": true,
+  "container-op": true,
+  "volume-create": true,
+  build: true,
+  "image-write": false,
+  "image-read-bulk": false,
+  write: false,
+  "secret-read": false,
+  untrusted: false,
+  auth: false,
+};
 
 interface RespInfo {
   status: number;
@@ -258,7 +283,7 @@ class Connection {
 
     // Routes whose class the proxy judges beyond its endpoint: the rest (ping, lists, logs,
     // inspect …) are decided by now, and skip building the judging closures.
-    if (JUDGED.has(def.cls)) body = await this.judgeRequest(head, started, def, target, name, body, audit);
+    if (JUDGED[def.cls]) body = await this.judgeRequest(head, started, def, target, name, body, audit);
 
     // ── forward ──
     const { sock: up, reader: upIn } = this.upstream();
