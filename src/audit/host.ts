@@ -10,6 +10,7 @@ import type { DaemonConfig, DaemonListener, HostFacts, SocketFile } from "../mod
 import { socketExposure } from "../model/hostpath.js";
 import type { KnownSocket } from "./resolve.js";
 import { aclAllows, aclFromMode, formatAclEntry, isExtended, readAcls, type AclEntry, type AclRead } from "./acl.js";
+import { socketInodeOfLink } from "../model/procfs.js";
 
 export interface Account {
   name: string;
@@ -266,11 +267,10 @@ async function socketOwners(inodes: Set<number>): Promise<Map<number, { pid: num
       for (const fd of fds) {
         if (out.size === inodes.size) return;
         try {
-          const l = await readlink(`/proc/${p}/fd/${fd}`);
-          const m = /^socket:\[(\d+)\]$/.exec(l);
-          if (m && inodes.has(Number(m[1])) && !out.has(Number(m[1]))) {
+          const inode = socketInodeOfLink(await readlink(`/proc/${p}/fd/${fd}`));
+          if (inode !== undefined && inodes.has(inode) && !out.has(inode)) {
             const name = (await readFile(`/proc/${p}/comm`, "utf8")).trim();
-            out.set(Number(m[1]), { pid: Number(p), name });
+            out.set(inode, { pid: Number(p), name });
           }
         } catch {
           /* closed */

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parseDockerHost } from "../engine/endpoint.js";
 import { probeDockerApi } from "../engine/probe.js";
 import { socketExposure } from "../model/hostpath.js";
+import { idsFromStatus } from "../model/procfs.js";
 
 export interface InsideOptions {
   /** Environment to read DOCKER_HOST/CONTAINER_HOST from (default process.env). */
@@ -142,8 +143,9 @@ export async function inside(opts: InsideOptions = {}): Promise<InsideResult> {
 
   const status = await text(at("/proc/self/status"));
   const field = (k: string) => new RegExp(`^${k}:[ \\t]*(.*)$`, "m").exec(status)?.[1] ?? "";
-  const uid = Number(field("Uid").split(/\s+/)[1] ?? process.getuid?.() ?? -1);
-  const gids = [...new Set([Number(field("Gid").split(/\s+/)[1] ?? -1), ...field("Groups").split(/\s+/).filter(Boolean).map(Number)])];
+  const ids = idsFromStatus(status);
+  const uid = ids?.uid ?? process.getuid?.() ?? -1;
+  const gids = [...new Set([ids?.gid ?? -1, ...field("Groups").split(/\s+/).filter(Boolean).map(Number)])];
   const capabilities = decodeCaps(field("CapEff") || "0");
 
   // Candidate sockets: well-known paths, bind mounts that are sockets, a bounded search.

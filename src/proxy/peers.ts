@@ -33,6 +33,7 @@ import { execFile } from "node:child_process";
 import { readlinkSync } from "node:fs";
 import { readFile, readlink } from "node:fs/promises";
 import type * as net from "node:net";
+import { idsFromStatus, socketInodeOfLink } from "../model/procfs.js";
 
 export interface PeerCredentials {
   pid: number;
@@ -44,12 +45,6 @@ export interface PeerCredentials {
   command: string;
 }
 
-/** Inode of a socket descriptor's link text (`socket:[N]`), undefined for anything else. */
-function inodeOfLink(link: string): number | undefined {
-  const m = /^socket:\[(\d{1,10})\]$/.exec(link);
-  return m ? Number(m[1]) : undefined;
-}
-
 /**
  * The accepted socket's inode, from its descriptor's /proc/self/fd link. Node keeps the descriptor
  * on the undocumented `_handle.fd` (stable for years on Unix). Undefined on any failure, never throws.
@@ -58,7 +53,7 @@ export function socketInode(sock: net.Socket): number | undefined {
   try {
     const fd = (sock as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
     if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) return undefined;
-    return inodeOfLink(readlinkSync(`/proc/self/fd/${fd}`));
+    return socketInodeOfLink(readlinkSync(`/proc/self/fd/${fd}`));
   } catch {
     return undefined;
   }
@@ -171,20 +166,12 @@ function matchOne(inode: number, byLocal: Map<number, SsUnixSocket[]>, mentions:
   return { peerInode, holders };
 }
 
-/** Effective uid and gid from /proc/<pid>/status text (`Uid:` real, effective, saved, fs). */
-export function idsFromStatus(status: string): { uid: number; gid: number } | undefined {
-  const uid = /^Uid:\s+\d+\s+(\d+)\s/m.exec(status);
-  const gid = /^Gid:\s+\d+\s+(\d+)\s/m.exec(status);
-  if (!uid || !gid) return undefined;
-  return { uid: Number(uid[1]), gid: Number(gid[1]) };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Checking a holder against the kernel (I/O)
 
 async function holds(pid: number, fd: number, inode: number): Promise<boolean> {
   try {
-    return inodeOfLink(await readlink(`/proc/${pid}/fd/${fd}`)) === inode;
+    return socketInodeOfLink(await readlink(`/proc/${pid}/fd/${fd}`)) === inode;
   } catch {
     return false;
   }

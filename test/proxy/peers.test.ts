@@ -5,7 +5,8 @@ import { chmodSync, fstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync }
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PeerLookup, holderCredentials, idsFromStatus, matchPeers, parseSsUnix, socketInode } from "../../src/proxy/peers.js";
+import { PeerLookup, holderCredentials, matchPeers, parseSsUnix, socketInode } from "../../src/proxy/peers.js";
+import { idsFromStatus } from "../../src/model/procfs.js";
 
 // ---------------------------------------------------------------------------------------------
 // Parser: literal `ss -xpnH` output captured on a Debian 12 host (iproute2 6.1.0). Only the temp
