@@ -27,6 +27,8 @@ export interface RequestHead {
   /** Header fields in order, names as sent, values with surrounding whitespace removed. */
   headers: [string, string][];
   framing: BodyFraming;
+  /** First Content-Type value, if any (read in the framing pass). */
+  contentType?: string;
   /** The client asked for a protocol switch (`Upgrade` header present). */
   upgrade?: string;
   /** The connection ends after this exchange (`Connection: close`, or HTTP/1.0 without keep-alive). */
@@ -171,12 +173,14 @@ function parseHeadText(text: string): RequestHead | HttpError {
   let upgrade: string | undefined;
   const connTokens: string[] = [];
   let expectContinue = false;
+  let contentType: string | undefined;
   for (const [n, v] of headers) {
-    // Only names of these lengths can be one of the six read here: no lowercasing of the rest.
+    // Only names of these lengths can be one of the seven read here: no lowercasing of the rest.
     const len = n.length;
-    if (len !== 4 && len !== 6 && len !== 7 && len !== 10 && len !== 14 && len !== 17) continue;
+    if (len !== 4 && len !== 6 && len !== 7 && len !== 10 && len !== 12 && len !== 14 && len !== 17) continue;
     const ln = lower(n);
     if (ln === "content-length") cl.push(v);
+    else if (ln === "content-type") contentType ??= v;
     else if (ln === "transfer-encoding") te.push(v);
     else if (ln === "host") hosts++;
     else if (ln === "upgrade") {
@@ -206,17 +210,12 @@ function parseHeadText(text: string): RequestHead | HttpError {
   const close = connTokens.includes("close") || (version === "HTTP/1.0" && !connTokens.includes("keep-alive"));
   const head: RequestHead = { method, target, version, headers, framing, close, expectContinue };
   if (upgrade !== undefined) head.upgrade = upgrade;
+  if (contentType !== undefined) head.contentType = contentType;
   return head;
 }
 
 const NO_BODY: BodyFraming = Object.freeze({ kind: "none" });
 
-/** First value of a header (case-insensitive name). */
-export function header(h: { headers: [string, string][] }, name: string): string | undefined {
-  const ln = name.toLowerCase();
-  for (const [n, v] of h.headers) if (n.toLowerCase() === ln) return v;
-  return undefined;
-}
 
 // ───────────────────────────── chunked decoding ─────────────────────────────
 

@@ -13,7 +13,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, unlinkSync } from "node:fs";
-import { ChunkedDecoder, ChunkedScanner, DEFAULT_MAX_HEAD, HttpError, LAST_CHUNK, encodeChunk, header, parseRequestHead, parseResponseHead, serializeHead, type RequestHead, type ResponseHead } from "./http1.js";
+import { ChunkedDecoder, ChunkedScanner, DEFAULT_MAX_HEAD, HttpError, LAST_CHUNK, encodeChunk, parseRequestHead, parseResponseHead, serializeHead, type RequestHead, type ResponseHead } from "./http1.js";
 import { parseTarget, queryBool, queryValue, resolveTarget, type ParsedTarget, type ResolvedTarget, type RouteClass, type RouteMatch } from "./route.js";
 import { CREATE_BODY, EXEC_BODY, HOST_CONFIG, UPDATE_BODY, VOLUME_BODY, decodeBody, getMap, getStr, parseFirstValue, setField, splitCreateBody, toJson, joinCreate } from "./gojson.js";
 import { containerToWorkloads, execToWorkloads, updateToWorkload, volumeCreateToWorkload, containerInfoFromInspect, type ContainerInfo } from "./toWorkload.js";
@@ -134,11 +134,8 @@ class Connection {
       for (;;) {
         parsed = parseRequestHead(buf, { allowBareLF: this.cfg.allowBareLF, maxHead: this.cfg.maxHead });
         if (parsed.kind !== "incomplete") break;
-        let more = this.in.take();
-        while (more === undefined) {
-          await this.in.wait();
-          more = this.in.take();
-        }
+        let more: Buffer | null | undefined;
+        while ((more = this.in.take()) === undefined) await this.in.wait();
         if (more === null) {
           if (buf.length > 0) await this.reject(new HttpError(400, "connection closed in the middle of a request head"), undefined, Date.now());
           this.finish();
@@ -252,7 +249,7 @@ class Connection {
     const { target, match } = resolved;
     audit.path = target.path;
     // A form body would be read by the daemon's r.FormValue as if it were query parameters.
-    const ctype = (header(head, "content-type") ?? "").toLowerCase();
+    const ctype = (head.contentType ?? "").toLowerCase();
     if (ctype.startsWith("application/x-www-form-urlencoded") || ctype.startsWith("multipart/form-data")) {
       await this.reject(new HttpError(400, "form-encoded request bodies are refused (the daemon would read them as parameters)"), head, started, audit);
       throw new Done();
@@ -306,7 +303,7 @@ class Connection {
       bytesIn = body.length;
     } else await writeAll(up, serializeHead(head.method, upTarget, headers));
     // The response is read while a streamed body is still going up (the daemon may answer early).
-    const respP = this.forwardResponse(head, def.hijack === true, upIn);
+    const respP = this.forwardResponse(head, def, upIn);
     // Awaited below; this only keeps an early rejection from counting as unhandled meanwhile.
     respP.catch(() => undefined);
     let streamErr: unknown;
@@ -558,7 +555,7 @@ class Connection {
   private resp: RespInfo = { status: 0, close: false, hijacked: false, bytesOut: 0 };
 
   /** Pass the daemon's response through unchanged (or redacted, for inspect with redact: env). */
-  private async forwardResponse(head: RequestHead, hijackRoute: boolean, upIn: SockReader): Promise<void> {
+  private async forwardResponse(head: RequestHead, def: RouteMatch["def"], upIn: SockReader): Promise<void> {
     let buf: Buffer = Buffer.alloc(0);
     let rh: ResponseHead;
     let consumed: number;
@@ -576,24 +573,21 @@ class Connection {
         consumed = r.consumed;
         break;
       }
-      let more = upIn.take();
-      while (more === undefined) {
-        await upIn.wait();
-        more = upIn.take();
-      }
+      let more: Buffer | null | undefined;
+      while ((more = upIn.take()) === undefined) await upIn.wait();
       if (more === null) throw new Error("daemon closed the connection before answering");
       buf = buf.length ? Buffer.concat([buf, more]) : more;
     }
     const headBytes = buf.subarray(0, consumed);
     let rest: Buffer = buf.subarray(consumed);
-    const hijacked = hijackRoute && (rh.status === 101 || (rh.status === 200 && rh.framing.kind === "close" && (rh.contentType ?? "").toLowerCase().startsWith("application/vnd.docker.")));
+    const hijacked = def.hijack === true && (rh.status === 101 || (rh.status === 200 && rh.framing.kind === "close" && (rh.contentType ?? "").toLowerCase().startsWith("application/vnd.docker.")));
     if (hijacked) {
       await writeAll(this.client, headBytes);
       upIn.unshift(rest);
       this.resp = { status: rh.status, close: true, hijacked: true, bytesOut: headBytes.length };
       return;
     }
-    if (this.cfg.redactEnv && head.method === "GET" && rh.status === 200 && /^\/containers\/.+\/json$/.test(parseTargetSafe(head.target))) {
+    if (this.cfg.redactEnv && def.cls === "inspect-container" && rh.status === 200) {
       const body = await this.readResponseBody(rh, rest, upIn);
       const out = Buffer.from(redactEnv(body));
       const hs = rh.headers.filter(([n]) => !["content-length", "transfer-encoding"].includes(n.toLowerCase()));
@@ -636,11 +630,8 @@ class Connection {
           if (rest.length > take.length) upIn.unshift(rest.subarray(take.length));
         }
         if (need === 0) break;
-        let more = upIn.take();
-        while (more === undefined) {
-          await upIn.wait();
-          more = upIn.take();
-        }
+        let more: Buffer | null | undefined;
+        while ((more = upIn.take()) === undefined) await upIn.wait();
         if (more === null) throw new Error("daemon closed the connection mid-response");
         rest = more;
       }
@@ -658,11 +649,8 @@ class Connection {
           if (r.used < rest.length) upIn.unshift(rest.subarray(r.used));
           if (r.done) break;
         }
-        let more = upIn.take();
-        while (more === undefined) {
-          await upIn.wait();
-          more = upIn.take();
-        }
+        let more: Buffer | null | undefined;
+        while ((more = upIn.take()) === undefined) await upIn.wait();
         if (more === null) throw new Error("daemon closed the connection mid-response");
         rest = more;
       }
@@ -672,11 +660,8 @@ class Connection {
           await send(rest);
           bytesOut += rest.length;
         }
-        let more = upIn.take();
-        while (more === undefined) {
-          await upIn.wait();
-          more = upIn.take();
-        }
+        let more: Buffer | null | undefined;
+        while ((more = upIn.take()) === undefined) await upIn.wait();
         if (more === null) break;
         rest = more;
       }
@@ -684,7 +669,6 @@ class Connection {
       return;
     }
     this.resp = { status: rh.status, close: rh.close, hijacked: false, bytesOut };
-    return;
   }
 
   private async readResponseBody(rh: ResponseHead, rest0: Buffer, upIn: SockReader): Promise<Buffer> {

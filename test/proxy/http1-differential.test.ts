@@ -51,12 +51,20 @@ const mutated = fc.tuple(requestHead, fc.array(fc.tuple(fc.nat(), fc.constantFro
   return Buffer.from(bytes);
 });
 
+/** contentType is new (read in the framing pass; the oracle's callers used header()): checked
+ *  against the oracle's header() here, then left out of the comparison of the rest. */
+function requestWithoutContentType(f: ReturnType<typeof fast.parseRequestHead>, r: ReturnType<typeof ref.parseRequestHead>): ReturnType<typeof fast.parseRequestHead> {
+  if (f.kind === "head" && r.kind === "head") assert.equal(f.head.contentType, ref.header(r.head, "content-type"));
+  if (f.kind === "head") delete f.head.contentType;
+  return f;
+}
+
 test("request heads: the fast parser gives the oracle's answer (generated heads)", () => {
   fc.assert(
     fc.property(requestHead, fc.boolean(), (s, bareLF) => {
       const b = Buffer.from(s, "latin1");
       const opts = { allowBareLF: bareLF, maxHead: 4096 };
-      assert.deepEqual(view(fast.parseRequestHead(b, opts)), view(ref.parseRequestHead(b, opts)), JSON.stringify(s));
+      assert.deepEqual(view(requestWithoutContentType(fast.parseRequestHead(b, opts), ref.parseRequestHead(b, opts))), view(ref.parseRequestHead(b, opts)), JSON.stringify(s));
     }),
     { numRuns: RUNS },
   );
@@ -66,7 +74,7 @@ test("request heads: the fast parser gives the oracle's answer (byte mutations, 
   fc.assert(
     fc.property(mutated, fc.boolean(), fc.constantFrom(16, 64, 4096), (b, bareLF, maxHead) => {
       const opts = { allowBareLF: bareLF, maxHead };
-      assert.deepEqual(view(fast.parseRequestHead(b, opts)), view(ref.parseRequestHead(b, opts)), JSON.stringify(b.toString("latin1")));
+      assert.deepEqual(view(requestWithoutContentType(fast.parseRequestHead(b, opts), ref.parseRequestHead(b, opts))), view(ref.parseRequestHead(b, opts)), JSON.stringify(b.toString("latin1")));
     }),
     { numRuns: RUNS },
   );
