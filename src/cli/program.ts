@@ -105,6 +105,7 @@ export function program(): Command {
     .option("--allow-bare-lf", "accept bare-LF request lines (Jenkins docker-plugin); loosens framing checks for this listener")
     .option("--audit-log <file>", "one JSON line per request (never credentials or env values)")
     .option("--metrics <addr:port>", "serve Prometheus metrics on a separate listener")
+    .option("--busy-poll <duration>", "spin up to this long (e.g. 250us, 1ms) instead of sleeping while a request usually answered that fast waits for the daemon; off to never spin (default 250us)")
     .action(async (opts) => {
       const { proxyCommand } = await import("./proxy.js");
       return setExit(await proxyCommand(opts));

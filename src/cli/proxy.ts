@@ -16,6 +16,7 @@ export interface ProxyFlags {
   allowBareLf?: boolean;
   auditLog?: string;
   metrics?: string;
+  busyPoll?: string;
 }
 
 export async function proxyCommand(flags: ProxyFlags): Promise<number> {
@@ -45,6 +46,7 @@ export async function proxyCommand(flags: ProxyFlags): Promise<number> {
       allowBareLF: flags.allowBareLf === true,
       auditLog: flags.auditLog,
       metricsListen: flags.metrics,
+      busyPoll: flags.busyPoll,
     });
   } catch (e) {
     // Configuration the proxy refuses (unknown preset or endpoint, non-loopback TCP without TLS,

@@ -42,7 +42,7 @@ export const TOP_LEVEL_KEYS = ["version", "rules", "allow", "exceptions", "proxy
 export const ALLOW_KEYS = ["hostPaths", "capabilities", "images"] as const;
 export const EXCEPTION_KEYS = ["concern", "match", "reason", "owner", "expires"] as const;
 export const BREAK_GLASS_KEYS = ["namespace", "reason", "owner", "expires"] as const;
-export const PROXY_KEYS = ["preset", "endpoints", "redact", "ownership", "auditLog", "listen", "upstream"] as const;
+export const PROXY_KEYS = ["preset", "endpoints", "redact", "ownership", "auditLog", "listen", "upstream", "busyPoll"] as const;
 export const PROXY_PRESETS = [
   "guarded",
   "readonly",
@@ -322,6 +322,12 @@ function readProxy(root: YMap, v: Validator): (ProxyPolicy & Record<string, unkn
     const s = v.optText(m, key, "proxy");
     if (s !== undefined) out[key] = s;
   }
+  const busy = v.optText(m, "busyPoll", "proxy");
+  if (busy !== undefined) {
+    const us = parseBusyPoll(busy);
+    if (typeof us === "string") v.add(line(m.entries.get("busyPoll")), `proxy.busyPoll: ${us}`);
+    else out.busyPoll = busy;
+  }
   return out;
 }
 
@@ -404,6 +410,23 @@ function sinkProblem(s: string): string | undefined {
     default:
       return `unknown sink "${s}" (stdout, syslog, file=<path>, webhook=<url>)`;
   }
+}
+
+/** Longest `proxy.busyPoll` / `--busy-poll` accepted, in µs: beyond a few ms sleeping costs less. */
+export const MAX_BUSY_POLL_US = 10_000;
+
+/**
+ * `proxy.busyPoll` / `--busy-poll`: `250us` (or `250µs`), `0.5ms`, `0` or `off` (never spin), in
+ * microseconds; a string saying what is wrong otherwise.
+ */
+export function parseBusyPoll(s: string): number | string {
+  const t = s.trim();
+  if (t === "off" || t === "0") return 0;
+  const m = /^(\d+(?:\.\d+)?)(us|µs|μs|ms)$/.exec(t);
+  if (!m) return `must be a duration such as 250us or 1ms, or off; got "${s}"`;
+  const us = Number(m[1]) * (m[2] === "ms" ? 1000 : 1);
+  if (us > MAX_BUSY_POLL_US) return `at most ${MAX_BUSY_POLL_US / 1000}ms (longer spins cost more CPU than the sleep they save); got "${s}"`;
+  return Math.round(us);
 }
 
 /** Go-style duration (`300ms`, `30s`, `10m`, `1h30m`, `1.5h`) in milliseconds; undefined when malformed. */

@@ -118,6 +118,8 @@ export interface ProxyPolicy {
   auditLog?: string;
   listen?: string;
   upstream?: string;
+  /** How long a request usually answered fast may spin waiting for the daemon: `250us`, `off`. */
+  busyPoll?: string;
 }
 
 /** `watch:` section (issue 7). */

@@ -11,6 +11,8 @@ import { listen, type ServerConfig } from "./server.js";
 import { closeAgent, parseAddress } from "./upstream.js";
 import { fileAuditLog, type AuditLog } from "./audit.js";
 import { Metrics } from "./metrics.js";
+import { BusyPoll, DEFAULT_BUSY_POLL_US, FirstByteTimes } from "./busypoll.js";
+import { parseBusyPoll } from "../policy/load.js";
 
 export interface ProxyOptions {
   /** Where to listen: `unix:///run/sockwarden/docker.sock` or `tcp://127.0.0.1:2375` (port 0 = any). */
@@ -36,6 +38,8 @@ export interface ProxyOptions {
   maxBody?: number;
   /** Resolve bind sources through symlinks on this host (default: true when upstream is a unix socket). */
   resolveSymlinks?: boolean;
+  /** Overrides `proxy.busyPoll`: `250us`, `1ms`, `off` (see busypoll.ts). */
+  busyPoll?: string;
 }
 
 export interface RunningProxy {
@@ -65,6 +69,9 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   if (typeof auditOpt === "string") audit = fileAuditLog(auditOpt);
   else if (auditOpt) audit = auditOpt;
   const metrics = new Metrics(ep.preset);
+  const busySpec = opts.busyPoll ?? (section.busyPoll as string | undefined);
+  const busyUs = busySpec === undefined ? DEFAULT_BUSY_POLL_US : parseBusyPoll(busySpec);
+  if (typeof busyUs === "string") throw new Error(`busy-poll ${busyUs}`);
   const cfg: ServerConfig = {
     upstream,
     policy: opts.policy,
@@ -77,6 +84,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     resolveSymlinks: opts.resolveSymlinks ?? upstream.kind === "unix",
     metrics,
   };
+  if (busyUs > 0) cfg.busyPoll = { poll: new BusyPoll(busyUs), times: new FirstByteTimes() };
   if (audit) {
     cfg.audit = audit;
     cfg.auditPending = new Set();

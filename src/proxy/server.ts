@@ -27,6 +27,7 @@ import { located } from "../model/location.js";
 import type { AuditLog, AuditRecord } from "./audit.js";
 import { PeerLookup, type PeerCredentials } from "./peers.js";
 import type { Metrics } from "./metrics.js";
+import type { BusyPoll, FirstByteTimes } from "./busypoll.js";
 
 export const OWNER_LABEL = "io.sockwarden.proxy.owned";
 
@@ -45,6 +46,8 @@ export interface ServerConfig {
   metrics?: Metrics;
   /** Audit records waiting for their connection's peer lookup (close() waits for them). */
   auditPending?: Set<Promise<void>>;
+  /** Spin instead of sleeping while a request that is usually answered fast waits (busypoll.ts). */
+  busyPoll?: { poll: BusyPoll; times: FirstByteTimes };
 }
 
 /** Headers the proxy owns: framing and hop-by-hop headers are never copied from the client. */
@@ -303,7 +306,7 @@ class Connection {
       bytesIn = body.length;
     } else await writeAll(up, serializeHead(head.method, upTarget, headers));
     // The response is read while a streamed body is still going up (the daemon may answer early).
-    const respP = this.forwardResponse(head, def, upIn);
+    const respP = this.forwardResponse(head, def, key, upIn);
     // Awaited below; this only keeps an early rejection from counting as unhandled meanwhile.
     respP.catch(() => undefined);
     let streamErr: unknown;
@@ -555,10 +558,29 @@ class Connection {
   private resp: RespInfo = { status: 0, close: false, hijacked: false, bytesOut: 0 };
 
   /** Pass the daemon's response through unchanged (or redacted, for inspect with redact: env). */
-  private async forwardResponse(head: RequestHead, def: RouteMatch["def"], upIn: SockReader): Promise<void> {
+  private async forwardResponse(head: RequestHead, def: RouteMatch["def"], key: string, upIn: SockReader): Promise<void> {
     let buf: Buffer = Buffer.alloc(0);
     let rh: ResponseHead;
     let consumed: number;
+    const bp = this.cfg.busyPoll;
+    if (bp) {
+      // The wait for the daemon's first bytes: timed for every request (so each kind's estimate
+      // follows the daemon), spun through only for kinds usually answered within the budget.
+      const t0 = performance.now();
+      let more = upIn.take();
+      if (more === undefined) {
+        const spin = bp.times.worthSpinning(key, bp.poll.budgetUs);
+        if (spin) bp.poll.begin();
+        try {
+          while ((more = upIn.take()) === undefined) await upIn.wait();
+        } finally {
+          if (spin) bp.poll.end();
+        }
+      }
+      bp.times.record(key, (performance.now() - t0) * 1000);
+      if (more === null) throw new Error("daemon closed the connection before answering");
+      buf = more;
+    }
     for (;;) {
       const r = parseResponseHead(buf, head.method);
       if (r.kind === "error") throw r.error;

@@ -171,3 +171,28 @@ test("mutual TLS on TCP: the docker CLI with a client certificate works, without
   const without = await run(NEW_DOCKER_CLI, ["-H", host, "--tlsverify", "--tlscacert", join(work, "ca.pem"), "ps"], { env: d.env, timeoutMs: 60_000 });
   assert.notEqual(without.code, 0);
 });
+
+test("busy-poll: off, the default and the largest budget all carry the docker CLI; a bad value stops start-up", async () => {
+  // The spin only changes how the proxy waits (busypoll.ts), never what it forwards: the same
+  // session, including a denial and a hijacked stream, must behave the same under each setting.
+  for (const [name, section, extra] of [
+    ["bp-off", { busyPoll: "off" }, {}],
+    ["bp-default", {}, {}],
+    ["bp-flag", { busyPoll: "off" }, { busyPoll: "10ms" }], // the flag wins over the file
+  ] as const) {
+    const p = await proxyWith(name, section, extra);
+    const ps = await cli(p, ["ps", "--format", "{{.Names}}"]);
+    assert.equal(ps.code, 0, `${name}: ${ps.stderr}`);
+    assert.match(ps.stdout, /^web$/m, name);
+    const echo = await run(NEW_DOCKER_CLI, ["-H", p.address, "run", "--rm", "-i", "mini:latest", "cat"], { env: d.env, input: `through ${name}\n`, timeoutMs: 60_000 });
+    assert.equal(echo.code, 0, `${name}: ${echo.stderr}`);
+    assert.equal(echo.stdout, `through ${name}\n`);
+    const denied = await cli(p, ["run", "--rm", "--privileged", "mini:latest", "true"]);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /sockwarden: denied: .*\(privileged\)/, name);
+  }
+  await assert.rejects(startProxy({ listen: "unix://" + join(d.dir, "bad-bp.sock"), upstream: d.host, policy: defaultPolicy(), busyPoll: "1s" }), /busy-poll must be a duration such as 250us or 1ms, or off; got "1s"/);
+  const flag = await run(process.execPath, [join(import.meta.dirname, "../../bin/sockwarden.js"), "proxy", "--listen", "unix://" + join(d.dir, "bad-bp2.sock"), "--upstream", d.host, "--busy-poll", "20ms"], { env: d.env, timeoutMs: 30_000 });
+  assert.equal(flag.code, 2, flag.stderr);
+  assert.match(flag.stderr, /busy-poll at most 10ms/);
+});

@@ -1,0 +1,113 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BusyPoll, FirstByteTimes } from "../../src/proxy/busypoll.js";
+import { parseBusyPoll, parsePolicy } from "../../src/policy/load.js";
+
+test("busyPoll values: microseconds from us, µs and ms; off and 0 never spin", () => {
+  const cases: [string, number][] = [
+    ["250us", 250],
+    ["250µs", 250], // U+00B5, as Go writes it
+    ["250μs", 250], // U+03BC, Greek mu, also accepted by Go
+    ["0.5ms", 500],
+    ["10ms", 10_000], // the ceiling itself is allowed
+    [" 1ms ", 1000],
+    ["off", 0],
+    ["0", 0],
+  ];
+  for (const [s, us] of cases) assert.equal(parseBusyPoll(s), us, s);
+  for (const bad of ["250", "1s", "-1us", "1.us", "fast", "", "10.001ms", "1e3us"]) {
+    assert.equal(typeof parseBusyPoll(bad), "string", `${JSON.stringify(bad)} must be refused`);
+  }
+  assert.match(String(parseBusyPoll("11ms")), /at most 10ms/);
+});
+
+test("proxy.busyPoll in the policy file is kept as written", () => {
+  assert.equal(parsePolicy("version: 1\nproxy:\n  busyPoll: 0.5ms\n", "p.yaml").proxy?.busyPoll, "0.5ms");
+  assert.equal(parsePolicy("version: 1\nproxy:\n  busyPoll: off\n", "p.yaml").proxy?.busyPoll, "off");
+});
+
+test("a spin ends when its waiter ends, and timers still run while it spins", async () => {
+  const bp = new BusyPoll(1_000_000); // 1 s budget: only end() can stop it within this test
+  let timerRan = false;
+  setTimeout(() => (timerRan = true), 1);
+  bp.begin();
+  assert.equal(bp.spinning, true);
+  await sleep(20); // spins meanwhile: setImmediate turns, and the 1 ms timer must fire
+  assert.equal(timerRan, true, "a timer must run during a spin (the event loop is not blocked)");
+  const turns = bp.turns;
+  assert.ok(turns > 5, `expected it to spin during 20 ms, took ${turns} turns`);
+  bp.end();
+  await sleep(5);
+  assert.equal(bp.spinning, false);
+  const after = bp.turns;
+  assert.ok(after - turns <= 2, `expected the spin to stop on the next turn after end(), took ${after - turns} more`);
+  await sleep(5);
+  assert.equal(bp.turns, after, "no turns once stopped");
+});
+
+test("a spin never outlives its budget, even if the awaited bytes never come", async () => {
+  const bp = new BusyPoll(2000); // 2 ms
+  bp.begin(); // and no end(): a daemon that never answers
+  await sleep(30);
+  assert.equal(bp.spinning, false);
+  const t = bp.turns;
+  await sleep(10);
+  assert.equal(bp.turns, t);
+  // A later request spins again, for its own budget.
+  bp.begin();
+  assert.equal(bp.spinning, true);
+  bp.end();
+  bp.end(); // one end too many (a bug elsewhere) must not drive the count negative …
+  bp.begin(); // … so this waiter still spins
+  await sleep(1);
+  assert.equal(bp.spinning, true);
+  bp.end();
+  await sleep(5);
+  assert.equal(bp.spinning, false);
+});
+
+test("two waiters: the spin lasts until both have their bytes", async () => {
+  const bp = new BusyPoll(1_000_000);
+  bp.begin();
+  bp.begin();
+  bp.end();
+  await sleep(5);
+  assert.equal(bp.spinning, true, "one waiter is still waiting");
+  bp.end();
+  await sleep(5);
+  assert.equal(bp.spinning, false);
+});
+
+test("first-byte times: unknown kinds spin, slow kinds stop spinning, and recover when fast again", () => {
+  const t = new FirstByteTimes();
+  assert.equal(t.worthSpinning("GET /_ping", 250), true, "a kind never seen is tried");
+  t.record("GET /_ping", 120);
+  assert.equal(t.estimate("GET /_ping"), 120, "the first sample is the estimate");
+  assert.equal(t.worthSpinning("GET /_ping", 250), true);
+  t.record("GET /containers/json", 1800);
+  assert.equal(t.worthSpinning("GET /containers/json", 250), false);
+  // Moving average with weight 1/8: 120 + (920 - 120) / 8 = 220.
+  t.record("GET /_ping", 920);
+  assert.equal(t.estimate("GET /_ping"), 220);
+  assert.equal(t.worthSpinning("GET /_ping", 250), true, "one slow answer does not stop it");
+  // 220 + (1020 - 220) / 8 = 320: now above the budget.
+  t.record("GET /_ping", 1020);
+  assert.equal(t.estimate("GET /_ping"), 320);
+  assert.equal(t.worthSpinning("GET /_ping", 250), false);
+  assert.equal(t.worthSpinning("GET /_ping", 500), true, "the budget decides, not a fixed limit");
+});
+
+test("first-byte times: one hour-long wait is capped, so its kind spins again after a few dozen fast answers", () => {
+  const t = new FirstByteTimes();
+  t.record("POST /containers/{id}/wait", 100);
+  t.record("POST /containers/{id}/wait", 3_600_000_000); // an hour, in µs
+  // Capped at 100 ms: 100 + (100000 - 100) / 8 = 12587.5 (uncapped it would be ~4.5e8).
+  assert.equal(t.estimate("POST /containers/{id}/wait"), 12587.5);
+  // Back under 250 µs after n fast (100 µs) answers: 12487.5 × (7/8)^n ≤ 150 ⇒ n ≥ 34 (by hand:
+  // ln(83.25) / ln(8/7) = 4.422 / 0.1335 = 33.1). Uncapped it would take ~160.
+  for (let i = 0; i < 33; i++) t.record("POST /containers/{id}/wait", 100);
+  assert.equal(t.worthSpinning("POST /containers/{id}/wait", 250), false);
+  t.record("POST /containers/{id}/wait", 100);
+  assert.equal(t.worthSpinning("POST /containers/{id}/wait", 250), true);
+});
