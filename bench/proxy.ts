@@ -14,6 +14,10 @@
  * reads and harmless creates, loopback/Unix only) in three equal windows with the proxy's RSS
  * after each (flat memory = no growth from one window to the next). Ratios are against "direct".
  *
+ * The default is measured beside the same CLI with `--busy-poll off` and `--busy-poll 3ms`
+ * (BENCH_BUSY_POLL_VARIANTS, latency only), so the part the spin plays, and what it costs in CPU,
+ * is in the same run.
+ *
  * Warm-up: every target gets BENCH_WARM requests (default 3000) before anything is measured. A
  * proxy runs for days; what matters is its steady state, and V8 is still compiling the request
  * path for the first few thousand requests (seen in profiles: TurboFan took a quarter of the
@@ -36,6 +40,12 @@ const ROOT = join(import.meta.dirname, "..");
 const LOAD_CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 200);
 const ARCHIVE_ROUNDS = Number(process.env.BENCH_ARCHIVE_ROUNDS ?? 7);
 const HAPROXY = "/usr/sbin/haproxy";
+/**
+ * The same CLI with other --busy-poll budgets, measured beside the default for latency only: how
+ * much of the result is the spin, and what a longer one buys and costs. BENCH_BUSY_POLL_VARIANTS=""
+ * leaves them out.
+ */
+const BUSY_POLL_VARIANTS = (process.env.BENCH_BUSY_POLL_VARIANTS ?? "off,3ms").split(",").filter(Boolean);
 
 function agentFor(): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -211,6 +221,7 @@ const fmt = (x: number) => x.toFixed(3);
 async function main(): Promise<void> {
   let d: Dockerd | undefined;
   let sw: ChildProcess | undefined;
+  const variants: ChildProcess[] = [];
   let hap: ChildProcess | undefined;
   const work = mkdtempSync(join(tmpdir().length <= 40 ? tmpdir() : "/tmp", "swb-"));
   try {
@@ -261,28 +272,44 @@ async function main(): Promise<void> {
     hap = spawn(HAPROXY, ["-f", cfg, "-db"], { stdio: ["ignore", "pipe", "pipe"] });
     await waitSocket(hapSock);
     await waitSocket(swSock);
+    const variantTargets: Target[] = [];
+    if (!FROM_SOURCE) {
+      for (const v of BUSY_POLL_VARIANTS) {
+        const sock = join(work, `sw-bp-${v}.sock`);
+        const child = spawn(process.execPath, [join(ROOT, "bin/sockwarden.js"), "proxy", "--listen", `unix://${sock}`, "--upstream", d.host, "--policy", join(work, "sockwarden.yaml"), "--busy-poll", v], { stdio: ["ignore", "pipe", "pipe"] });
+        variants.push(child);
+        await waitLine(child, /listening on \S+/, `sockwarden proxy --busy-poll ${v}`);
+        variantTargets.push([`sw busy-poll ${v}`, sock, child.pid]);
+      }
+    }
 
     const targets: Target[] = [
       ["direct", d.socket, undefined],
       ["sockwarden", swSock, sw.pid],
       ["haproxy", hapSock, hap.pid],
+      ...variantTargets,
     ];
     const rows: Record<string, Record<string, Lat>> = {};
     for (const path of ["/_ping", "/containers/json?all=1"]) {
       rows[path] = await latencies(targets, path, path === "/_ping" ? N : Math.max(200, N / 2));
     }
     console.log(`\nLatency (ms, one keep-alive connection per target, sequential, ${WARM} warm-up requests per target, then targets interleaved in ${ROUNDS} rounds; n=${N} for /_ping, ${Math.max(200, N / 2)} for list)`);
-    console.log("path                      target       p50      p99    p50 ratio vs direct   proxy CPU per request");
+    console.log("path                      target                p50      p99    p50 ratio vs direct   proxy CPU per request");
     for (const [path, r] of Object.entries(rows)) {
       for (const [name] of targets) {
         const x = r[name]!;
-        console.log(`${path.padEnd(25)} ${name.padEnd(11)} ${fmt(x.p50).padStart(7)} ${fmt(x.p99).padStart(8)}    ${(x.p50 / r.direct!.p50).toFixed(2)}x${x.cpuUs !== undefined ? `                 ${x.cpuUs.toFixed(0)} µs` : ""}`);
+        console.log(`${path.padEnd(25)} ${name.padEnd(20)} ${fmt(x.p50).padStart(7)} ${fmt(x.p99).padStart(8)}    ${(x.p50 / r.direct!.p50).toFixed(2)}x${x.cpuUs !== undefined ? `                 ${x.cpuUs.toFixed(0)} µs` : ""}`);
       }
     }
     const ping = rows["/_ping"]!;
     console.log(`ping p50 sockwarden / haproxy: ${(ping.sockwarden!.p50 / ping.haproxy!.p50).toFixed(2)}x (goal ≤ 1.00)`);
     const list = rows["/containers/json?all=1"]!;
     console.log(`list p50 sockwarden / direct:  ${(list.sockwarden!.p50 / list.direct!.p50).toFixed(2)}x (goal ≤ 1.10)`);
+    for (const [name] of variantTargets) {
+      console.log(`  ${name}: ping ${(ping[name]!.p50 / ping.haproxy!.p50).toFixed(2)}x haproxy, list ${(list[name]!.p50 / list.direct!.p50).toFixed(2)}x direct`);
+    }
+    // Latency only: the variants would take CPU from the archive and load runs.
+    for (const c of variants) c.kill("SIGTERM");
 
     const archive = "/containers/big/archive?path=/big";
     // Interleaved too: one run per target per round, median of ARCHIVE_ROUNDS rounds (round to
@@ -330,6 +357,7 @@ async function main(): Promise<void> {
     }
   } finally {
     sw?.kill("SIGTERM");
+    for (const c of variants) c.kill("SIGTERM");
     hap?.kill("SIGTERM");
     await d?.stop();
     rmSync(work, { recursive: true, force: true });

@@ -357,11 +357,11 @@ export function resolveTarget(method: string, raw: string): ResolvedTarget {
 
 const TARGETS = new Map<string, ResolvedTarget>();
 
-/** The target sent upstream: rebuilt from what was judged, never the client's bytes. */
 /** Characters encodeURIComponent leaves as they are, plus the two buildTarget puts back (`:`, `@`),
  *  plus `/`: a path made of these alone is its own encoding (the common case, taken per request). */
 const PLAIN_PATH = /^[A-Za-z0-9\-_.!~*'()/:@]*$/;
 
+/** The target sent upstream: rebuilt from what was judged, never the client's bytes. */
 export function buildTarget(t: ParsedTarget): string {
   const path = PLAIN_PATH.test(t.path) ? t.path : encodePath(t.path);
   const prefix = t.version ? `/v${t.version}` : "";
