@@ -29,10 +29,10 @@ export class BusyPoll {
     else this.active = false;
   };
 
-  /** A request starts waiting: spin until end() or the budget runs out, whichever is first. */
-  begin(): void {
+  /** A request starts waiting: spin until end() or `us` (at most the budget) has passed. */
+  begin(us = this.budgetUs): void {
     this.waiters++;
-    const t = performance.now() + this.budgetUs / 1000;
+    const t = performance.now() + Math.min(us, this.budgetUs) / 1000;
     if (t > this.until) this.until = t;
     if (!this.active) {
       this.active = true;
@@ -58,10 +58,21 @@ export class BusyPoll {
 export class FirstByteTimes {
   private readonly avg = new Map<string, number>();
 
+  /**
+   * How long a request of this kind may spin: twice its usual first-byte time, within the budget;
+   * 0 when it is usually slower than the budget (unknown: the budget). An answer later than twice
+   * the usual means the daemon is busy, and a spinning proxy would take CPU it needs.
+   */
+  spinFor(kind: string, budgetUs: number): number {
+    const a = this.avg.get(kind);
+    if (a === undefined) return budgetUs;
+    if (a > budgetUs) return 0;
+    return Math.min(budgetUs, 2 * a);
+  }
+
   /** Whether a request of this kind is expected to be answered within budgetUs (unknown: yes). */
   worthSpinning(kind: string, budgetUs: number): boolean {
-    const a = this.avg.get(kind);
-    return a === undefined || a <= budgetUs;
+    return this.spinFor(kind, budgetUs) > 0;
   }
 
   /** Record one wait, in microseconds. A new kind starts at its first sample. */

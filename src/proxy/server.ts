@@ -569,8 +569,9 @@ class Connection {
       const t0 = performance.now();
       let more = upIn.take();
       if (more === undefined) {
-        const spin = bp.times.worthSpinning(key, bp.poll.budgetUs);
-        if (spin) bp.poll.begin();
+        const us = bp.times.spinFor(key, bp.poll.budgetUs);
+        const spin = us > 0;
+        if (spin) bp.poll.begin(us);
         try {
           while ((more = upIn.take()) === undefined) await upIn.wait();
         } finally {

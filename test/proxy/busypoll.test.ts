@@ -54,6 +54,12 @@ test("a spin never outlives its budget, even if the awaited bytes never come", a
   const t = bp.turns;
   await sleep(10);
   assert.equal(bp.turns, t);
+  // A waiter's own limit below the budget ends its spin too.
+  const long = new BusyPoll(1_000_000);
+  long.begin(2000);
+  await sleep(30);
+  assert.equal(long.spinning, false, "begin(2000) spins 2 ms, not the 1 s budget");
+  long.end();
   // A later request spins again, for its own budget.
   bp.begin();
   assert.equal(bp.spinning, true);
@@ -82,20 +88,26 @@ test("two waiters: the spin lasts until both have their bytes", async () => {
 test("first-byte times: unknown kinds spin, slow kinds stop spinning, and recover when fast again", () => {
   const t = new FirstByteTimes();
   assert.equal(t.worthSpinning("GET /_ping", 250), true, "a kind never seen is tried");
+  assert.equal(t.spinFor("GET /_ping", 250), 250, "… for the whole budget");
   t.record("GET /_ping", 120);
   assert.equal(t.estimate("GET /_ping"), 120, "the first sample is the estimate");
   assert.equal(t.worthSpinning("GET /_ping", 250), true);
+  assert.equal(t.spinFor("GET /_ping", 250), 240, "twice the usual answer time: later means a busy daemon");
   t.record("GET /containers/json", 1800);
   assert.equal(t.worthSpinning("GET /containers/json", 250), false);
   // Moving average with weight 1/8: 120 + (920 - 120) / 8 = 220.
   t.record("GET /_ping", 920);
   assert.equal(t.estimate("GET /_ping"), 220);
   assert.equal(t.worthSpinning("GET /_ping", 250), true, "one slow answer does not stop it");
+  assert.equal(t.spinFor("GET /_ping", 250), 250, "2 × 220 = 440, capped by the budget");
   // 220 + (1020 - 220) / 8 = 320: now above the budget.
   t.record("GET /_ping", 1020);
   assert.equal(t.estimate("GET /_ping"), 320);
   assert.equal(t.worthSpinning("GET /_ping", 250), false);
+  assert.equal(t.spinFor("GET /_ping", 250), 0);
   assert.equal(t.worthSpinning("GET /_ping", 500), true, "the budget decides, not a fixed limit");
+  assert.equal(t.spinFor("GET /_ping", 500), 500, "2 × 320 = 640, capped by the budget");
+  assert.equal(t.spinFor("GET /containers/json", 250), 0);
 });
 
 test("first-byte times: one hour-long wait is capped, so its kind spins again after a few dozen fast answers", () => {
