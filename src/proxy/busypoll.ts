@@ -17,25 +17,34 @@ export class BusyPoll {
   private waiters = 0;
   private until = 0;
   private active = false;
-  /** setImmediate turns taken (for tests and curiosity; a few µs each). */
+  /** setImmediate turns taken (a few µs each). */
   turns = 0;
+  /** Milliseconds spent spinning, over finished spins (what the spin costs, for /metrics). */
+  spunMs = 0;
+  private startedAt = 0;
 
   /** @param budgetUs the longest a spin lasts, in microseconds (0 = never spin). */
   constructor(readonly budgetUs: number) {}
 
   private readonly tick = (): void => {
     this.turns++;
-    if (this.waiters > 0 && performance.now() < this.until) setImmediate(this.tick);
-    else this.active = false;
+    const now = performance.now();
+    if (this.waiters > 0 && now < this.until) setImmediate(this.tick);
+    else {
+      this.active = false;
+      this.spunMs += now - this.startedAt;
+    }
   };
 
   /** A request starts waiting: spin until end() or `us` (at most the budget) has passed. */
   begin(us = this.budgetUs): void {
     this.waiters++;
-    const t = performance.now() + Math.min(us, this.budgetUs) / 1000;
+    const now = performance.now();
+    const t = now + Math.min(us, this.budgetUs) / 1000;
     if (t > this.until) this.until = t;
     if (!this.active) {
       this.active = true;
+      this.startedAt = now;
       setImmediate(this.tick);
     }
   }

@@ -84,7 +84,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     resolveSymlinks: opts.resolveSymlinks ?? upstream.kind === "unix",
     metrics,
   };
-  if (busyUs > 0) cfg.busyPoll = { poll: new BusyPoll(busyUs), times: new FirstByteTimes() };
+  if (busyUs > 0) {
+    cfg.busyPoll = { poll: new BusyPoll(busyUs), times: new FirstByteTimes() };
+    metrics.busyPoll = cfg.busyPoll.poll;
+  }
   if (audit) {
     cfg.audit = audit;
     cfg.auditPending = new Set();

@@ -10,6 +10,8 @@ const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export class Metrics {
   private readonly counts = new Map<string, number>();
   private readonly hist = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  /** Where the busy-poll time comes from (set when spinning is on). */
+  busyPoll: { spunMs: number } | undefined;
   constructor(private readonly preset: string) {}
 
   observe(decision: string, route: string, seconds: number): void {
@@ -39,6 +41,10 @@ export class Metrics {
       out += `sockwarden_proxy_request_duration_seconds_bucket{decision="${esc(decision)}",le="+Inf"} ${h.count}\n`;
       out += `sockwarden_proxy_request_duration_seconds_sum{decision="${esc(decision)}"} ${h.sum}\n`;
       out += `sockwarden_proxy_request_duration_seconds_count{decision="${esc(decision)}"} ${h.count}\n`;
+    }
+    if (this.busyPoll) {
+      out += "# HELP sockwarden_proxy_busy_poll_seconds_total Time spent spinning instead of sleeping while requests waited for the daemon (--busy-poll): CPU spent to save wake-ups.\n# TYPE sockwarden_proxy_busy_poll_seconds_total counter\n";
+      out += `sockwarden_proxy_busy_poll_seconds_total ${this.busyPoll.spunMs / 1000}\n`;
     }
     return out;
   }

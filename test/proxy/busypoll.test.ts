@@ -59,6 +59,8 @@ test("a spin never outlives its budget, even if the awaited bytes never come", a
   long.begin(2000);
   await sleep(30);
   assert.equal(long.spinning, false, "begin(2000) spins 2 ms, not the 1 s budget");
+  // The spin's time is counted: at least its 2 ms (it runs until then), at most the 30 ms waited.
+  assert.ok(long.spunMs >= 2 && long.spunMs < 30, `spunMs ${long.spunMs}`);
   long.end();
   // A later request spins again, for its own budget.
   bp.begin();

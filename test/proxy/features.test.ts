@@ -131,6 +131,10 @@ test("metrics on a separate listener count decisions by route template", async (
   assert.match(text, /sockwarden_proxy_requests_total\{decision="allow",route="GET \/containers\/json",preset="guarded"\} 1/);
   assert.match(text, /sockwarden_proxy_requests_total\{decision="deny",route="POST \/containers\/create",preset="guarded"\} 1/);
   assert.match(text, /sockwarden_proxy_request_duration_seconds_count\{decision="allow"\} [0-9]+/);
+  // Spinning is on by default, and the first request of each kind always spins (nothing known yet).
+  const spun = /^sockwarden_proxy_busy_poll_seconds_total ([0-9.e-]+)$/m.exec(text);
+  assert.ok(spun, "the busy-poll time is exported");
+  assert.ok(Number(spun[1]) > 0, `expected some spinning, got ${spun[1]}`);
 });
 
 test("allow.hostPaths lets an allowed bind through; a broken proxy section stops start-up", async () => {
