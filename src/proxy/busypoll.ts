@@ -7,7 +7,7 @@
  * answers in ~0.1 ms (`/_ping`, `/version`, small inspects) that wake-up is a large part of what a
  * proxy adds. HAProxy has the same remedy as a global option (`busy-polling`, off by default,
  * which spins always); this one spins only while some request is waiting for an answer expected
- * within the budget, and never longer than the budget.
+ * within the budget, for at most twice that kind of request's usual wait, never beyond the budget.
  *
  * How: while a spin is wanted, a setImmediate callback re-arms itself, so libuv polls with a zero
  * timeout instead of sleeping. Nothing is blocked: I/O and timers run as usual between turns.
@@ -77,11 +77,6 @@ export class FirstByteTimes {
     if (a === undefined) return budgetUs;
     if (a > budgetUs) return 0;
     return Math.min(budgetUs, 2 * a);
-  }
-
-  /** Whether a request of this kind is expected to be answered within budgetUs (unknown: yes). */
-  worthSpinning(kind: string, budgetUs: number): boolean {
-    return this.spinFor(kind, budgetUs) > 0;
   }
 
   /** Record one wait, in microseconds. A new kind starts at its first sample. */

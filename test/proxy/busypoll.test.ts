@@ -89,26 +89,21 @@ test("two waiters: the spin lasts until both have their bytes", async () => {
 
 test("first-byte times: unknown kinds spin, slow kinds stop spinning, and recover when fast again", () => {
   const t = new FirstByteTimes();
-  assert.equal(t.worthSpinning("GET /_ping", 250), true, "a kind never seen is tried");
-  assert.equal(t.spinFor("GET /_ping", 250), 250, "… for the whole budget");
+  assert.equal(t.spinFor("GET /_ping", 250), 250, "a kind never seen spins for the whole budget");
   t.record("GET /_ping", 120);
   assert.equal(t.estimate("GET /_ping"), 120, "the first sample is the estimate");
-  assert.equal(t.worthSpinning("GET /_ping", 250), true);
   assert.equal(t.spinFor("GET /_ping", 250), 240, "twice the usual answer time: later means a busy daemon");
   t.record("GET /containers/json", 1800);
-  assert.equal(t.worthSpinning("GET /containers/json", 250), false);
+  assert.equal(t.spinFor("GET /containers/json", 250), 0);
   // Moving average with weight 1/8: 120 + (920 - 120) / 8 = 220.
   t.record("GET /_ping", 920);
   assert.equal(t.estimate("GET /_ping"), 220);
-  assert.equal(t.worthSpinning("GET /_ping", 250), true, "one slow answer does not stop it");
-  assert.equal(t.spinFor("GET /_ping", 250), 250, "2 × 220 = 440, capped by the budget");
+  assert.equal(t.spinFor("GET /_ping", 250), 250, "one slow answer does not stop it: 2 × 220 = 440, capped by the budget");
   // 220 + (1020 - 220) / 8 = 320: now above the budget.
   t.record("GET /_ping", 1020);
   assert.equal(t.estimate("GET /_ping"), 320);
-  assert.equal(t.worthSpinning("GET /_ping", 250), false);
-  assert.equal(t.spinFor("GET /_ping", 250), 0);
-  assert.equal(t.worthSpinning("GET /_ping", 500), true, "the budget decides, not a fixed limit");
-  assert.equal(t.spinFor("GET /_ping", 500), 500, "2 × 320 = 640, capped by the budget");
+  assert.equal(t.spinFor("GET /_ping", 250), 0, "usually slower than the budget: no spin");
+  assert.equal(t.spinFor("GET /_ping", 500), 500, "the budget decides, not a fixed limit: 2 × 320 = 640, capped at 500");
   assert.equal(t.spinFor("GET /containers/json", 250), 0);
 });
 
@@ -121,7 +116,7 @@ test("first-byte times: one hour-long wait is capped, so its kind spins again af
   // Back under 250 µs after n fast (100 µs) answers: 12487.5 × (7/8)^n ≤ 150 ⇒ n ≥ 34 (by hand:
   // ln(83.25) / ln(8/7) = 4.422 / 0.1335 = 33.1). Uncapped it would take ~160.
   for (let i = 0; i < 33; i++) t.record("POST /containers/{id}/wait", 100);
-  assert.equal(t.worthSpinning("POST /containers/{id}/wait", 250), false);
+  assert.equal(t.spinFor("POST /containers/{id}/wait", 250), 0);
   t.record("POST /containers/{id}/wait", 100);
-  assert.equal(t.worthSpinning("POST /containers/{id}/wait", 250), true);
+  assert.ok(t.spinFor("POST /containers/{id}/wait", 250) > 0);
 });
