@@ -27,63 +27,79 @@ test("proxy.busyPoll in the policy file is kept as written", () => {
   assert.equal(parsePolicy("version: 1\nproxy:\n  busyPoll: off\n", "p.yaml").proxy?.busyPoll, "off");
 });
 
+// These tests wait for conditions and for event-loop turns, never for a wall-clock time: the
+// process may be descheduled for any while on a busy machine.
+
+/** Let n check phases pass: a spin's pending turn runs before the n-th of these resolves. */
+async function turnsPass(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 10_000 && !cond(); i++) await sleep(1);
+  assert.ok(cond(), `never happened: ${what}`);
+}
+
+const HOUR_US = 3_600_000_000; // a budget no test outlives: only end() stops such a spin
+
 test("a spin ends when its waiter ends, and timers still run while it spins", async () => {
-  const bp = new BusyPoll(1_000_000); // 1 s budget: only end() can stop it within this test
+  const bp = new BusyPoll(HOUR_US);
   let timerRan = false;
   setTimeout(() => (timerRan = true), 1);
   bp.begin();
   assert.equal(bp.spinning, true);
-  await sleep(20); // spins meanwhile: setImmediate turns, and the 1 ms timer must fire
-  assert.equal(timerRan, true, "a timer must run during a spin (the event loop is not blocked)");
+  await until(() => timerRan && bp.turns > 5, "a timer fired and the spin kept turning");
+  assert.equal(bp.spinning, true, "nothing but end() or the budget stops it");
   const turns = bp.turns;
-  assert.ok(turns > 5, `expected it to spin during 20 ms, took ${turns} turns`);
   bp.end();
-  await sleep(5);
+  await turnsPass(2);
   assert.equal(bp.spinning, false);
   const after = bp.turns;
-  assert.ok(after - turns <= 2, `expected the spin to stop on the next turn after end(), took ${after - turns} more`);
-  await sleep(5);
+  assert.equal(after - turns, 1, "the spin stops on its first turn after end()");
+  await turnsPass(3);
   assert.equal(bp.turns, after, "no turns once stopped");
 });
 
 test("a spin never outlives its budget, even if the awaited bytes never come", async () => {
   const bp = new BusyPoll(2000); // 2 ms
   bp.begin(); // and no end(): a daemon that never answers
-  await sleep(30);
-  assert.equal(bp.spinning, false);
+  await until(() => !bp.spinning, "the 2 ms spin stopped by itself");
+  assert.ok(bp.spunMs >= 2, `it spins until its budget is spent, spunMs ${bp.spunMs}`);
   const t = bp.turns;
-  await sleep(10);
+  await turnsPass(3);
   assert.equal(bp.turns, t);
   // A waiter's own limit below the budget ends its spin too.
-  const long = new BusyPoll(1_000_000);
+  const long = new BusyPoll(HOUR_US);
   long.begin(2000);
-  await sleep(30);
-  assert.equal(long.spinning, false, "begin(2000) spins 2 ms, not the 1 s budget");
-  // The spin's time is counted: at least its 2 ms (it runs until then), at most the 30 ms waited.
-  assert.ok(long.spunMs >= 2 && long.spunMs < 30, `spunMs ${long.spunMs}`);
+  await until(() => !long.spinning, "begin(2000) stopped after 2 ms, within the hour's budget, with its waiter still waiting");
+  assert.ok(long.spunMs >= 2, `spunMs ${long.spunMs}`);
   long.end();
-  // A later request spins again, for its own budget.
-  bp.begin();
-  assert.equal(bp.spinning, true);
-  bp.end();
-  bp.end(); // one end too many (a bug elsewhere) must not drive the count negative …
-  bp.begin(); // … so this waiter still spins
-  await sleep(1);
-  assert.equal(bp.spinning, true);
-  bp.end();
-  await sleep(5);
-  assert.equal(bp.spinning, false);
+  // A later request spins again; one end() too many (a bug elsewhere) must not drive the count
+  // negative, or the next waiter would not spin.
+  const c = new BusyPoll(HOUR_US);
+  c.begin();
+  c.end();
+  c.end();
+  await turnsPass(2);
+  assert.equal(c.spinning, false);
+  c.begin();
+  assert.equal(c.spinning, true);
+  await turnsPass(3);
+  assert.equal(c.spinning, true, "the new waiter keeps it spinning");
+  c.end();
+  await turnsPass(2);
+  assert.equal(c.spinning, false);
 });
 
 test("two waiters: the spin lasts until both have their bytes", async () => {
-  const bp = new BusyPoll(1_000_000);
+  const bp = new BusyPoll(HOUR_US);
   bp.begin();
   bp.begin();
   bp.end();
-  await sleep(5);
+  await turnsPass(3);
   assert.equal(bp.spinning, true, "one waiter is still waiting");
   bp.end();
-  await sleep(5);
+  await turnsPass(2);
   assert.equal(bp.spinning, false);
 });
 
