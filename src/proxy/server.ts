@@ -122,9 +122,10 @@ class Connection {
     // A keep-alive connection the daemon closed while idle is replaced, not written to.
     if (!this.up || this.up.destroyed || this.upIn?.ended) {
       this.up?.destroy();
-      this.up = connectUpstream(this.cfg.upstream);
+      let reader: SockReader | undefined;
+      this.up = connectUpstream(this.cfg.upstream, (b) => reader!.feed(b));
       this.up.on("error", () => undefined); // surfaced through the reader
-      this.upIn = new SockReader(this.up);
+      this.upIn = reader = new SockReader(this.up, true);
     }
     return { sock: this.up, reader: this.upIn! };
   }
@@ -746,7 +747,7 @@ class Connection {
     if (c.ended) up.end();
     else this.client.pipe(up);
     if (u.ended) this.client.end();
-    else up.pipe(this.client);
+    else this.upIn!.pipeTo(this.client);
     this.client.resume();
     up.resume();
   }
