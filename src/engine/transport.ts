@@ -47,7 +47,9 @@ function sshStream(ep: Endpoint, opts: TransportOptions): Duplex {
   });
   const duplex = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
   child.on("error", (e) => duplex.destroy(new EngineError("ssh", `cannot run ssh for ${ep.url}: ${e.message}`, { code: (e as NodeJS.ErrnoException).code, endpoint: ep.url })));
-  child.on("exit", (code) => {
+  // 'close', not 'exit': 'exit' can come before ssh's last stderr bytes are read, and then the
+  // message lost ssh's own reason (seen in a full test run: "ssh exited with 255" alone).
+  child.on("close", (code) => {
     if (code && code !== 0) {
       const msg = stderr.trim().split("\n").slice(-3).join(" | ") || `ssh exited with ${code}`;
       duplex.destroy(new EngineError("ssh", `ssh to ${ep.ssh!.host} failed: ${msg}`, { endpoint: ep.url }));
