@@ -2,9 +2,6 @@
  * A pull-style reader over a socket with back-pressure: the socket is paused while more than
  * `highWater` bytes wait unread, so a client that sends faster than the daemon takes (or
  * pipelines requests) never makes the proxy buffer without bound.
- *
- * Bytes come from the socket's 'data' events, or, for a socket opened with an `onread` callback
- * (the upstream side, see connectUpstream), from feed().
  */
 import type { Socket } from "node:net";
 
@@ -36,26 +33,14 @@ export class SockReader {
     this.wake();
   };
 
-  /** After detach() of an `onread` socket: where its bytes go instead (see pipeTo). */
-  private sink: ((b: Buffer) => boolean) | undefined;
-
-  /** @param fed bytes come through feed() (an `onread` socket emits no 'data' events). */
   constructor(
     readonly sock: Socket,
-    private readonly fed = false,
     private readonly highWater = 256 * 1024,
   ) {
-    if (!fed) sock.on("data", this.onData);
+    sock.on("data", this.onData);
     sock.on("end", this.onEnd);
     sock.on("error", this.onError);
     sock.on("close", this.onEnd);
-  }
-
-  /** The `onread` callback's bytes. Returns false when the socket should stop reading for now. */
-  feed(b: Buffer): boolean {
-    if (this.sink) return this.sink(b);
-    this.onData(b);
-    return !this.paused;
   }
 
   private wake(): void {
@@ -116,7 +101,7 @@ export class SockReader {
 
   /** Stop reading; hand back what was buffered (for splicing). */
   detach(): { rest: Buffer; ended: boolean } {
-    if (!this.fed) this.sock.off("data", this.onData);
+    this.sock.off("data", this.onData);
     this.sock.off("end", this.onEnd);
     this.sock.off("close", this.onEnd);
     this.sock.off("error", this.onError);
@@ -124,24 +109,6 @@ export class SockReader {
     this.chunks = [];
     this.size = 0;
     return { rest, ended: this.ended };
-  }
-
-  /**
-   * After detach(): the socket's further bytes are written to `dest` with back-pressure, and its
-   * end ends `dest` (what `sock.pipe(dest)` does, which an `onread` socket cannot: it emits no
-   * 'data'). Errors are the caller's to handle on both sockets.
-   */
-  pipeTo(dest: Socket): void {
-    if (!this.fed) {
-      this.sock.pipe(dest);
-      return;
-    }
-    this.sink = (b) => {
-      if (dest.write(b)) return true;
-      dest.once("drain", () => this.sock.resume());
-      return false;
-    };
-    this.sock.once("end", () => dest.end());
   }
 }
 

@@ -122,10 +122,9 @@ class Connection {
     // A keep-alive connection the daemon closed while idle is replaced, not written to.
     if (!this.up || this.up.destroyed || this.upIn?.ended) {
       this.up?.destroy();
-      let reader: SockReader | undefined;
-      this.up = connectUpstream(this.cfg.upstream, (b) => reader!.feed(b));
+      this.up = connectUpstream(this.cfg.upstream);
       this.up.on("error", () => undefined); // surfaced through the reader
-      this.upIn = reader = new SockReader(this.up, true);
+      this.upIn = new SockReader(this.up);
     }
     return { sock: this.up, reader: this.upIn! };
   }
@@ -747,7 +746,7 @@ class Connection {
     if (c.ended) up.end();
     else this.client.pipe(up);
     if (u.ended) this.client.end();
-    else this.upIn!.pipeTo(this.client);
+    else up.pipe(this.client);
     this.client.resume();
     up.resume();
   }
