@@ -16,7 +16,8 @@
  *
  * The default is measured beside the same CLI with `--busy-poll off` and `--busy-poll 3ms`
  * (BENCH_BUSY_POLL_VARIANTS, latency only), so the part the spin plays, and what it costs in CPU,
- * is in the same run.
+ * is in the same run. The archive run adds the same CLI under GLIBC_TUNABLES that keep glibc from
+ * returning freed heap to the kernel (BENCH_ARCHIVE_TUNABLES), to show what page faults cost.
  *
  * Warm-up: every target gets BENCH_WARM requests (default 3000) before anything is measured. A
  * proxy runs for days; what matters is its steady state, and V8 is still compiling the request
@@ -46,6 +47,12 @@ const HAPROXY = "/usr/sbin/haproxy";
  * leaves them out.
  */
 const BUSY_POLL_VARIANTS = (process.env.BENCH_BUSY_POLL_VARIANTS ?? "off,3ms").split(",").filter(Boolean);
+/**
+ * glibc malloc settings that keep freed heap instead of handing it back to the kernel (and faulting
+ * it in again on the next bulk read: one page fault per 4 KiB, costly on a VM). The archive run
+ * measures the same CLI with them beside the default; BENCH_ARCHIVE_TUNABLES="" leaves it out.
+ */
+const ARCHIVE_TUNABLES = process.env.BENCH_ARCHIVE_TUNABLES ?? "glibc.malloc.trim_threshold=268435456:glibc.malloc.top_pad=16777216:glibc.malloc.mmap_threshold=33554432";
 
 function agentFor(): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -317,10 +324,20 @@ async function main(): Promise<void> {
     // per target (the bulk-body path is compiled by V8 during its first reads: the proxy's CPU per
     // 256 MiB fell from ~800 ms to ~330 ms over the first rounds in a profile run).
     const socks = [d.socket, swSock, hapSock];
-    for (const sock of socks) await throughput(sock, archive, 1);
     const pids = [undefined, sw.pid, hap.pid];
-    const runs: number[][] = [[], [], []];
-    const cpus: number[][] = [[], [], []];
+    const names = ["direct", "sockwarden", "haproxy"];
+    if (ARCHIVE_TUNABLES && !FROM_SOURCE) {
+      const sock = join(work, "sw-tunables.sock");
+      const child = spawn(process.execPath, [join(ROOT, "bin/sockwarden.js"), "proxy", "--listen", `unix://${sock}`, "--upstream", d.host, "--policy", join(work, "sockwarden.yaml")], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, GLIBC_TUNABLES: ARCHIVE_TUNABLES } });
+      variants.push(child);
+      await waitLine(child, /listening on \S+/, "sockwarden proxy with GLIBC_TUNABLES");
+      socks.push(sock);
+      pids.push(child.pid);
+      names.push("sw GLIBC_TUNABLES");
+    }
+    for (const sock of socks) await throughput(sock, archive, 1);
+    const runs: number[][] = socks.map(() => []);
+    const cpus: number[][] = socks.map(() => []);
     for (let r = 0; r < ARCHIVE_ROUNDS; r++) for (let k = 0; k < socks.length; k++) {
       const t = (r + k) % socks.length;
       const pid = pids[t];
@@ -332,6 +349,11 @@ async function main(): Promise<void> {
     console.log(`\nArchive read (256 MiB tar, one warm-up read each, median of ${ARCHIVE_ROUNDS} interleaved): direct ${tDirect.toFixed(0)} MiB/s, sockwarden ${tSw.toFixed(0)} MiB/s, haproxy ${tHap.toFixed(0)} MiB/s`);
     console.log(`proxy CPU per 256 MiB (median): sockwarden ${pct(cpus[1]!, 50).toFixed(0)} ms, haproxy ${pct(cpus[2]!, 50).toFixed(0)} ms; per-round MiB/s direct ${runs[0]!.map((x) => x.toFixed(0)).join(" ")}, sockwarden ${runs[1]!.map((x) => x.toFixed(0)).join(" ")}, haproxy ${runs[2]!.map((x) => x.toFixed(0)).join(" ")}`);
     console.log(`archive throughput sockwarden / direct: ${(tSw / tDirect).toFixed(2)} (goal ≥ 0.90)`);
+    for (let t = 3; t < socks.length; t++) {
+      console.log(`  ${names[t]}: ${(pct(runs[t]!, 50) / tDirect).toFixed(2)} of direct, CPU per 256 MiB ${pct(cpus[t]!, 50).toFixed(0)} ms; per-round MiB/s ${runs[t]!.map((x) => x.toFixed(0)).join(" ")}`);
+    }
+    // Archive only: it would take CPU from the load run.
+    for (const c of variants) c.kill("SIGTERM");
 
     if (LOAD_SECONDS > 0) {
       // The issue's load: 200 clients for 60 s, no errors, flat memory. Measured in three equal
