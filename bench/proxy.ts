@@ -244,6 +244,13 @@ async function main(): Promise<void> {
     const swSock = join(work, "sw.sock");
     // BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/some/dir" profiles the proxy process.
     const extra = (process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    const policy = join(work, "sockwarden.yaml");
+    /** The shipped CLI on `sock`, started and listening (the default and each variant). */
+    const startCli = async (sock: string, what: string, args: string[] = [], env?: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "bin/sockwarden.js"), "proxy", "--listen", `unix://${sock}`, "--upstream", d!.host, "--policy", policy, ...args], { stdio: ["ignore", "pipe", "pipe"], env: env ?? process.env });
+      await waitLine(child, /listening on \S+/, what);
+      return child;
+    };
     if (FROM_SOURCE) {
       sw = spawn(process.execPath, [...extra, "--import", "tsx", join(import.meta.dirname, "proxy-child.ts"), `unix://${swSock}`, d.host], { stdio: ["ignore", "pipe", "pipe"] });
       await waitLine(sw, /ready \S+/, "sockwarden proxy");
@@ -251,10 +258,8 @@ async function main(): Promise<void> {
       // The shipped CLI, built from the sources being measured.
       const b = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { cwd: ROOT, encoding: "utf8" });
       if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
-      const policy = join(work, "sockwarden.yaml");
       writeFileSync(policy, "version: 1\n");
-      sw = spawn(process.execPath, [...extra, join(ROOT, "bin/sockwarden.js"), "proxy", "--listen", `unix://${swSock}`, "--upstream", d.host, "--policy", policy], { stdio: ["ignore", "pipe", "pipe"] });
-      await waitLine(sw, /listening on \S+/, "sockwarden proxy");
+      sw = await startCli(swSock, "sockwarden proxy", [], undefined, extra);
     }
     const hapSock = join(work, "hap.sock");
     const cfg = join(work, "haproxy.cfg");
@@ -283,9 +288,8 @@ async function main(): Promise<void> {
     if (!FROM_SOURCE) {
       for (const v of BUSY_POLL_VARIANTS) {
         const sock = join(work, `sw-bp-${v}.sock`);
-        const child = spawn(process.execPath, [join(ROOT, "bin/sockwarden.js"), "proxy", "--listen", `unix://${sock}`, "--upstream", d.host, "--policy", join(work, "sockwarden.yaml"), "--busy-poll", v], { stdio: ["ignore", "pipe", "pipe"] });
+        const child = await startCli(sock, `sockwarden proxy --busy-poll ${v}`, ["--busy-poll", v]);
         variants.push(child);
-        await waitLine(child, /listening on \S+/, `sockwarden proxy --busy-poll ${v}`);
         variantTargets.push([`sw busy-poll ${v}`, sock, child.pid]);
       }
     }
@@ -328,9 +332,8 @@ async function main(): Promise<void> {
     const names = ["direct", "sockwarden", "haproxy"];
     if (ARCHIVE_TUNABLES && !FROM_SOURCE) {
       const sock = join(work, "sw-tunables.sock");
-      const child = spawn(process.execPath, [join(ROOT, "bin/sockwarden.js"), "proxy", "--listen", `unix://${sock}`, "--upstream", d.host, "--policy", join(work, "sockwarden.yaml")], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, GLIBC_TUNABLES: ARCHIVE_TUNABLES } });
+      const child = await startCli(sock, "sockwarden proxy with GLIBC_TUNABLES", [], { ...process.env, GLIBC_TUNABLES: ARCHIVE_TUNABLES });
       variants.push(child);
-      await waitLine(child, /listening on \S+/, "sockwarden proxy with GLIBC_TUNABLES");
       socks.push(sock);
       pids.push(child.pid);
       names.push("sw GLIBC_TUNABLES");
