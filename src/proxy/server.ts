@@ -563,25 +563,9 @@ class Connection {
     let rh: ResponseHead;
     let consumed: number;
     const bp = this.cfg.busyPoll;
-    if (bp) {
-      // The wait for the daemon's first bytes: timed for every request (so each kind's estimate
-      // follows the daemon), spun through only for kinds usually answered within the budget.
-      const t0 = performance.now();
-      let more = upIn.take();
-      if (more === undefined) {
-        const us = bp.times.spinFor(key, bp.poll.budgetUs);
-        const spin = us > 0;
-        if (spin) bp.poll.begin(us);
-        try {
-          while ((more = upIn.take()) === undefined) await upIn.wait();
-        } finally {
-          if (spin) bp.poll.end();
-        }
-      }
-      bp.times.record(key, (performance.now() - t0) * 1000);
-      if (more === null) throw new Error("daemon closed the connection before answering");
-      buf = more;
-    }
+    // The wait for the daemon's first bytes is timed for every request (so each kind's estimate
+    // follows the daemon), and spun through for kinds usually answered within the budget.
+    let t0 = bp ? performance.now() : -1;
     for (;;) {
       const r = parseResponseHead(buf, head.method);
       if (r.kind === "error") throw r.error;
@@ -596,8 +580,20 @@ class Connection {
         consumed = r.consumed;
         break;
       }
-      let more: Buffer | null | undefined;
-      while ((more = upIn.take()) === undefined) await upIn.wait();
+      let more = upIn.take();
+      if (more === undefined) {
+        const us = bp && t0 >= 0 ? bp.times.spinFor(key, bp.poll.budgetUs) : 0;
+        if (us > 0) bp!.poll.begin(us);
+        try {
+          while ((more = upIn.take()) === undefined) await upIn.wait();
+        } finally {
+          if (us > 0) bp!.poll.end();
+        }
+      }
+      if (bp && t0 >= 0) {
+        bp.times.record(key, (performance.now() - t0) * 1000);
+        t0 = -1;
+      }
       if (more === null) throw new Error("daemon closed the connection before answering");
       buf = buf.length ? Buffer.concat([buf, more]) : more;
     }
