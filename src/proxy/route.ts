@@ -293,14 +293,20 @@ export function matchRoute(method: string, path: string): RouteMatch | undefined
   const known = MEMO.get(key);
   if (known !== undefined) return known === NO_ROUTE ? undefined : known;
   const m = matchRouteUncached(method, path);
-  if (key.length > MEMO_KEY_MAX) return m; // long paths would make the memo's memory unbounded
-  if (MEMO.size >= MEMO_MAX) MEMO.clear();
-  MEMO.set(key, m ?? NO_ROUTE);
+  remember(MEMO, key, m ?? NO_ROUTE);
   return m;
 }
 
 const MEMO_MAX = 4096;
 const MEMO_KEY_MAX = 256;
+
+/** Keep an answer in a bounded memo: when full it is dropped and refilled; long keys are not kept
+ *  (they would make its memory unbounded). */
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (key.length > MEMO_KEY_MAX) return;
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, value);
+}
 const NO_ROUTE = Symbol("no route");
 const MEMO = new Map<string, RouteMatch | typeof NO_ROUTE>();
 
@@ -349,9 +355,7 @@ export function resolveTarget(method: string, raw: string): ResolvedTarget {
   for (const kv of target.query) Object.freeze(kv);
   Object.freeze(target.query);
   const r: ResolvedTarget = Object.freeze({ target: Object.freeze(target), match: matchRoute(method, target.path), upstream: buildTarget(target) });
-  if (key.length > MEMO_KEY_MAX) return r;
-  if (TARGETS.size >= MEMO_MAX) TARGETS.clear();
-  TARGETS.set(key, r);
+  remember(TARGETS, key, r);
   return r;
 }
 
