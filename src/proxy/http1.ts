@@ -55,6 +55,11 @@ for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
 
+// Framings without a length are shared, frozen objects: one less allocation per request.
+const NO_BODY = Object.freeze({ kind: "none" as const });
+const CHUNKED = Object.freeze({ kind: "chunked" as const });
+const CLOSE = Object.freeze({ kind: "close" as const });
+
 function lower(s: string): string {
   return s.toLowerCase();
 }
@@ -200,7 +205,7 @@ function parseHeadText(text: string): RequestHead | HttpError {
   if (te.length === 1) {
     if (version === "HTTP/1.0") return new HttpError(400, "Transfer-Encoding on HTTP/1.0 is refused");
     if (lower(te[0]!) !== "chunked") return new HttpError(501, `unsupported Transfer-Encoding ${JSON.stringify(te[0]!.slice(0, 40))} (only chunked)`);
-    framing = { kind: "chunked" };
+    framing = CHUNKED;
   } else if (cl.length === 1) {
     const v = cl[0]!;
     if (!isDecimal15(v)) return new HttpError(400, "invalid Content-Length");
@@ -213,8 +218,6 @@ function parseHeadText(text: string): RequestHead | HttpError {
   if (contentType !== undefined) head.contentType = contentType;
   return head;
 }
-
-const NO_BODY: BodyFraming = Object.freeze({ kind: "none" });
 
 
 // ───────────────────────────── chunked decoding ─────────────────────────────
@@ -423,8 +426,6 @@ function isDecimal15(s: string): boolean {
   return true;
 }
 
-const CHUNKED = Object.freeze({ kind: "chunked" as const });
-const CLOSE = Object.freeze({ kind: "close" as const });
 
 /**
  * Finds where a chunked response ends without changing a byte (responses are forwarded as the
