@@ -2,6 +2,8 @@
  * TEST ORACLE, not shipped: the first, straightforward (regex and split based) version of
  * src/proxy/http1.ts, kept unchanged so that test/proxy/http1-differential.test.ts can check the
  * hand-tuned byte scanners that replaced it give the same answers on generated and mutated input.
+ * Only the parsers are kept: chunk encoding and head serialization were not rewritten and have no
+ * second version to compare.
  *
  * A strict HTTP/1.1 request-head parser and body framer over raw bytes.
  *
@@ -252,20 +254,6 @@ export class ChunkedDecoder {
         throw new HttpError(400, "chunked framing error");
     }
   }
-}
-
-/** Encode one chunk (never called with an empty buffer: that would end the body). */
-export function encodeChunk(b: Buffer): Buffer[] {
-  return [Buffer.from(b.length.toString(16) + "\r\n", "latin1"), b, Buffer.from("\r\n", "latin1")];
-}
-export const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
-
-/** Serialize a request head for the upstream: our own canonical bytes, never the client's. */
-export function serializeHead(method: string, target: string, headers: [string, string][]): Buffer {
-  let s = `${method} ${target} HTTP/1.1\r\n`;
-  for (const [n, v] of headers) s += `${n}: ${v}\r\n`;
-  s += "\r\n";
-  return Buffer.from(s, "latin1");
 }
 
 // ───────────────────────────── responses (upstream side) ─────────────────────────────

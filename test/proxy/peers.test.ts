@@ -223,6 +223,11 @@ async function stop(child: ChildProcess): Promise<void> {
   await done;
 }
 
+/** A socket's descriptor (Node's undocumented `_handle.fd`, as peers.ts reads it). */
+function fdOf(sock: net.Socket): number {
+  return (sock as unknown as { _handle: { fd: number } })._handle.fd;
+}
+
 function comm(pid: number): string {
   return readFileSync(`/proc/${pid}/comm`, "utf8").replace(/\n$/, "");
 }
@@ -232,7 +237,7 @@ test("socketInode: the accepted socket's inode, as fstat of its descriptor repor
   const c = net.connect(srv.path);
   try {
     const s = await srv.next();
-    const fd = (s as unknown as { _handle: { fd: number } })._handle.fd;
+    const fd = fdOf(s);
     const inode = socketInode(s);
     assert.equal(typeof inode, "number");
     assert.equal(inode, fstatSync(fd).ino);
@@ -299,7 +304,7 @@ test("holderCredentials: believed only when the kernel shows that descriptor is 
   const c = net.connect(srv.path);
   try {
     await srv.next();
-    const fd = (c as unknown as { _handle: { fd: number } })._handle.fd;
+    const fd = fdOf(c);
     const inode = fstatSync(fd).ino;
     const me = { pid: process.pid, uid: process.geteuid!(), gid: process.getegid!(), command: comm(process.pid) };
     assert.deepEqual(await holderCredentials(process.pid, fd, inode), me);
@@ -326,7 +331,7 @@ test("lookup: a client socket held by two processes is the one with the lower pi
     const s = await srv.next();
     await new Promise((res) => child.stdout!.once("data", res));
     const childFd3 = readlinkSync(`/proc/${child.pid}/fd/3`);
-    assert.equal(childFd3, `socket:[${fstatSync((c as unknown as { _handle: { fd: number } })._handle.fd).ino}]`, "the child holds our client socket");
+    assert.equal(childFd3, `socket:[${fstatSync(fdOf(c)).ino}]`, "the child holds our client socket");
     const peer = await new PeerLookup().lookup(s);
     assert.equal(peer?.pid, Math.min(process.pid, child.pid!));
   } finally {
