@@ -19,6 +19,10 @@
  * is in the same run. The archive run adds the same CLI under GLIBC_TUNABLES that keep glibc from
  * returning freed heap to the kernel (BENCH_ARCHIVE_TUNABLES), to show what page faults cost.
  *
+ * A Node pass-through that reads nothing (bench/node-passthrough.mjs) is measured beside them in
+ * latency and archive: the floor under any proxy written for Node on this machine, so what is
+ * sockwarden's own work and what is the runtime and the extra hops can be told apart.
+ *
  * Warm-up: every target gets BENCH_WARM requests (default 3000) before anything is measured. A
  * proxy runs for days; what matters is its steady state, and V8 is still compiling the request
  * path for the first few thousand requests (seen in profiles: TurboFan took a quarter of the
@@ -224,12 +228,15 @@ async function waitSocket(path: string): Promise<void> {
 }
 
 const fmt = (x: number) => x.toFixed(3);
+/** bench/node-passthrough.mjs: what any Node proxy costs here before it reads a byte. */
+const FLOOR = "node pass-through";
 
 async function main(): Promise<void> {
   let d: Dockerd | undefined;
   let sw: ChildProcess | undefined;
   const variants: ChildProcess[] = [];
   let hap: ChildProcess | undefined;
+  let floor: ChildProcess | undefined;
   const work = mkdtempSync(join(tmpdir().length <= 40 ? tmpdir() : "/tmp", "swb-"));
   try {
     d = await startDockerd();
@@ -284,6 +291,11 @@ async function main(): Promise<void> {
     hap = spawn(HAPROXY, ["-f", cfg, "-db"], { stdio: ["ignore", "pipe", "pipe"] });
     await waitSocket(hapSock);
     await waitSocket(swSock);
+    // The Node floor: the same two socket hops through a Node process that reads nothing.
+    const floorSock = join(work, "floor.sock");
+    floor = spawn(process.execPath, [join(import.meta.dirname, "node-passthrough.mjs"), floorSock, d.socket], { stdio: ["ignore", "pipe", "pipe"] });
+    await waitLine(floor, /ready \S+/, "node pass-through");
+    await waitSocket(floorSock);
     const variantTargets: Target[] = [];
     if (!FROM_SOURCE) {
       for (const v of BUSY_POLL_VARIANTS) {
@@ -298,6 +310,7 @@ async function main(): Promise<void> {
       ["direct", d.socket, undefined],
       ["sockwarden", swSock, sw.pid],
       ["haproxy", hapSock, hap.pid],
+      [FLOOR, floorSock, floor.pid],
       ...variantTargets,
     ];
     const rows: Record<string, Record<string, Lat>> = {};
@@ -316,7 +329,7 @@ async function main(): Promise<void> {
     console.log(`ping p50 sockwarden / haproxy: ${(ping.sockwarden!.p50 / ping.haproxy!.p50).toFixed(2)}x (goal ≤ 1.00)`);
     const list = rows["/containers/json?all=1"]!;
     console.log(`list p50 sockwarden / direct:  ${(list.sockwarden!.p50 / list.direct!.p50).toFixed(2)}x (goal ≤ 1.10)`);
-    for (const [name] of variantTargets) {
+    for (const [name] of [[FLOOR], ...variantTargets]) {
       console.log(`  ${name}: ping ${(ping[name]!.p50 / ping.haproxy!.p50).toFixed(2)}x haproxy, list ${(list[name]!.p50 / list.direct!.p50).toFixed(2)}x direct`);
     }
     // Latency only: the variants would take CPU from the archive and load runs.
@@ -327,9 +340,9 @@ async function main(): Promise<void> {
     // round spread is ±15% on a 2-CPU machine with three busy processes), after one warm-up read
     // per target (the bulk-body path is compiled by V8 during its first reads: the proxy's CPU per
     // 256 MiB fell from ~800 ms to ~330 ms over the first rounds in a profile run).
-    const socks = [d.socket, swSock, hapSock];
-    const pids = [undefined, sw.pid, hap.pid];
-    const names = ["direct", "sockwarden", "haproxy"];
+    const socks = [d.socket, swSock, hapSock, floorSock];
+    const pids = [undefined, sw.pid, hap.pid, floor.pid];
+    const names = ["direct", "sockwarden", "haproxy", FLOOR];
     if (ARCHIVE_TUNABLES && !FROM_SOURCE) {
       const sock = join(work, "sw-tunables.sock");
       const child = await startCli(sock, "sockwarden proxy with GLIBC_TUNABLES", [], { ...process.env, GLIBC_TUNABLES: ARCHIVE_TUNABLES });
@@ -357,6 +370,7 @@ async function main(): Promise<void> {
     }
     // Archive only: it would take CPU from the load run.
     for (const c of variants) c.kill("SIGTERM");
+    floor.kill("SIGTERM");
 
     if (LOAD_SECONDS > 0) {
       // The issue's load: 200 clients for 60 s, no errors, flat memory. Measured in three equal
@@ -384,6 +398,7 @@ async function main(): Promise<void> {
     sw?.kill("SIGTERM");
     for (const c of variants) c.kill("SIGTERM");
     hap?.kill("SIGTERM");
+    floor?.kill("SIGTERM");
     await d?.stop();
     rmSync(work, { recursive: true, force: true });
   }
