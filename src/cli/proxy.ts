@@ -1,5 +1,6 @@
 import { startProxy } from "../proxy/index.js";
 import { loadPolicy } from "../policy/load.js";
+import { keepFreedHeap } from "../proxy/malloc.js";
 import { EXIT, UsageError } from "./io.js";
 import { untilSignal } from "./serve.js";
 
@@ -20,6 +21,8 @@ export interface ProxyFlags {
 }
 
 export async function proxyCommand(flags: ProxyFlags): Promise<number> {
+  // First, so the block is freed by a start-up collection, before the first bulk read.
+  keepFreedHeap();
   // Fail closed: a missing or broken policy means the proxy does not start.
   const policy = loadPolicy({ file: flags.policy, root: process.cwd() });
   const section = (policy.proxy ?? {}) as { listen?: string; upstream?: string };
