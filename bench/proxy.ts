@@ -17,7 +17,8 @@
  * The default is measured beside the same CLI with `--busy-poll off` and `--busy-poll 3ms`
  * (BENCH_BUSY_POLL_VARIANTS, latency only), so the part the spin plays, and what it costs in CPU,
  * is in the same run. The archive run adds the same CLI under GLIBC_TUNABLES that keep glibc from
- * returning freed heap to the kernel (BENCH_ARCHIVE_TUNABLES), to show what page faults cost.
+ * returning freed heap to the kernel (BENCH_ARCHIVE_TUNABLES): the CLI keeps freed heap by itself
+ * (src/proxy/malloc.ts), and this shows whether glibc settings beyond that still buy anything.
  *
  * A Node pass-through that reads nothing (bench/node-passthrough.mjs) is measured beside them in
  * latency and archive: the floor under any proxy written for Node on this machine, so what is
@@ -53,8 +54,10 @@ const HAPROXY = "/usr/sbin/haproxy";
 const BUSY_POLL_VARIANTS = (process.env.BENCH_BUSY_POLL_VARIANTS ?? "off,3ms").split(",").filter(Boolean);
 /**
  * glibc malloc settings that keep freed heap instead of handing it back to the kernel (and faulting
- * it in again on the next bulk read: one page fault per 4 KiB, costly on a VM). The archive run
- * measures the same CLI with them beside the default; BENCH_ARCHIVE_TUNABLES="" leaves it out.
+ * it in again on the next bulk read: one page fault per 4 KiB, costly on a VM), beyond what the CLI
+ * does itself (trim threshold 64 MiB; these: 256 MiB, plus 16 MiB of padding per heap growth). The
+ * archive run measures the same CLI with them beside the default; BENCH_ARCHIVE_TUNABLES="" leaves
+ * it out.
  */
 const ARCHIVE_TUNABLES = process.env.BENCH_ARCHIVE_TUNABLES ?? "glibc.malloc.trim_threshold=268435456:glibc.malloc.top_pad=16777216:glibc.malloc.mmap_threshold=33554432";
 

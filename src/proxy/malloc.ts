@@ -3,12 +3,13 @@
  *
  * Why: each socket read in Node allocates its 64 KiB buffer with malloc, below glibc's mmap
  * threshold, so it comes from the heap; V8 frees those buffers in batches when it collects them.
- * With glibc's starting thresholds (mmap 128 KiB, trim 2 × that) a freed batch at the top of the
+ * With glibc's starting thresholds (mmap 128 KiB, trim 128 KiB) a freed batch at the top of the
  * heap is trimmed at once (`brk` down) and faulted in again, page by page, by the next reads. A
  * Node pass-through in that pattern made 1,630 `brk` calls and 53,000–77,000 page faults per
  * 512 MiB passed (131,072 pages) and spent 0.9–1.7 s of CPU on it instead of ~0.35 s; sockwarden
- * proxies 10,000–48,000 faults and up to 0.66 s per 256 MiB in bench runs. Whether a process fell into it depended on its heap's layout after its first thousands
- * of small requests: two processes started alike behaved differently for their whole life.
+ * proxies 10,000–48,000 faults and up to 0.66 s per 256 MiB in bench runs. Whether a process
+ * fell into it depended on how its heap happened to lie (a fresh one with no traffic did too), so
+ * two processes started alike could differ for their whole life.
  *
  * How: glibc raises both thresholds by itself ("dynamic mmap threshold", mallopt(3)) when the
  * program frees an mmapped block: mmap threshold = that block's size, trim threshold = twice it,
