@@ -135,6 +135,11 @@ test("metrics on a separate listener count decisions by route template", async (
   const spun = /^sockwarden_proxy_busy_poll_seconds_total ([0-9.e-]+)$/m.exec(text);
   assert.ok(spun, "the busy-poll time is exported");
   assert.ok(Number(spun[1]) > 0, `expected some spinning, got ${spun[1]}`);
+  // The process's own figures, under the names client libraries use.
+  const rss = /^process_resident_memory_bytes ([0-9]+)$/m.exec(text);
+  assert.ok(rss && Number(rss[1]) > 1024 * 1024, `resident memory exported: ${rss?.[1]}`);
+  assert.match(text, /^nodejs_heap_size_used_bytes [0-9]+$/m);
+  assert.match(text, /^process_cpu_seconds_total [0-9.e-]+$/m);
 });
 
 test("allow.hostPaths lets an allowed bind through; a broken proxy section stops start-up", async () => {
