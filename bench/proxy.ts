@@ -2,7 +2,7 @@
  * bench/proxy: sockwarden proxy vs the daemon directly vs HAProxy (plain HTTP passthrough), all in
  * one run against the same private dockerd.
  *
- *   node --import tsx bench/proxy.ts            # BENCH_N=2000 BENCH_LOAD_SECONDS=60 to change sizes
+ *   node --import tsx bench/proxy.ts            # BENCH_N=2000 BENCH_LOAD_SECONDS=60 BENCH_LOAD_WINDOWS=3 to change sizes
  *
  * The proxy measured is what users run: `bin/sockwarden.js proxy` from the dist/ bundle, built
  * first from the current sources (BENCH_PROXY_FROM_SOURCE=1 runs src/ through tsx instead, for
@@ -44,6 +44,7 @@ const WARM = Number(process.env.BENCH_WARM ?? 3000);
 const FROM_SOURCE = process.env.BENCH_PROXY_FROM_SOURCE === "1";
 const ROOT = join(import.meta.dirname, "..");
 const LOAD_CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 200);
+const LOAD_WINDOWS = Math.max(2, Number(process.env.BENCH_LOAD_WINDOWS ?? 3));
 const ARCHIVE_ROUNDS = Number(process.env.BENCH_ARCHIVE_ROUNDS ?? 7);
 const HAPROXY = "/usr/sbin/haproxy";
 /**
@@ -154,6 +155,24 @@ async function throughput(socketPath: string, path: string, runs = 3): Promise<n
   return pct(rates, 50);
 }
 
+/** The proxy's JS heap in use and its external memory (MiB), from its /metrics. */
+function jsHeap(hostPort: string): Promise<{ used: number; external: number } | undefined> {
+  return new Promise((resolve) => {
+    http
+      .get(`http://${hostPort}/metrics`, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => {
+          const used = /^nodejs_heap_size_used_bytes ([0-9]+)$/m.exec(text);
+          const ext = /^nodejs_external_memory_bytes ([0-9]+)$/m.exec(text);
+          resolve(used && ext ? { used: Number(used[1]) / 1048576, external: Number(ext[1]) / 1048576 } : undefined);
+        });
+      })
+      .on("error", () => resolve(undefined));
+  });
+}
+
 function rssKiB(pid: number): number {
   const m = /VmRSS:\s+([0-9]+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) : NaN;
@@ -255,10 +274,13 @@ async function main(): Promise<void> {
     // BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/some/dir" profiles the proxy process.
     const extra = (process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean);
     const policy = join(work, "sockwarden.yaml");
+    const metricsAt = new Map<ChildProcess, string | undefined>();
     /** The shipped CLI on `sock`, started and listening (the default and each variant). */
     const startCli = async (sock: string, what: string, args: string[] = [], env?: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<ChildProcess> => {
       const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "bin/sockwarden.js"), "proxy", "--listen", `unix://${sock}`, "--upstream", d!.host, "--policy", policy, ...args], { stdio: ["ignore", "pipe", "pipe"], env: env ?? process.env });
-      await waitLine(child, /listening on \S+/, what);
+      // The start line names the metrics address too, when there is one.
+      const line = await waitLine(child, /listening on .*\n/, what);
+      metricsAt.set(child, /metrics on http:\/\/(\S+)\/metrics/.exec(line)?.[1]);
       return child;
     };
     if (FROM_SOURCE) {
@@ -269,7 +291,8 @@ async function main(): Promise<void> {
       const b = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { cwd: ROOT, encoding: "utf8" });
       if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
       writeFileSync(policy, "version: 1\n");
-      sw = await startCli(swSock, "sockwarden proxy", [], undefined, extra);
+      // With metrics, as deployed: the load run reads the JS heap from them.
+      sw = await startCli(swSock, "sockwarden proxy", ["--metrics", "127.0.0.1:0"], undefined, extra);
     }
     const hapSock = join(work, "hap.sock");
     const cfg = join(work, "haproxy.cfg");
@@ -377,25 +400,32 @@ async function main(): Promise<void> {
 
     if (LOAD_SECONDS > 0) {
       // The issue's load: 200 clients for 60 s, no errors, flat memory. Measured in three equal
-      // windows back to back; RSS after each. Memory is flat when it stops growing after the
-      // first window (heap and buffers reach their working size once, then are reused).
-      const windows = 3;
+      // windows back to back (BENCH_LOAD_WINDOWS); RSS and the JS heap after each. Memory is flat
+      // when it stops growing after the first window (heap and buffers reach their working size
+      // once, then are reused). RSS also holds freed heap that glibc keeps for the next reads (up
+      // to 64 MiB, src/proxy/malloc.ts), so it can step up while the JS heap, where a leak in our
+      // code would show, stays level.
+      const windows = LOAD_WINDOWS;
+      const metrics = metricsAt.get(sw);
       const win = LOAD_SECONDS / windows;
       const ld = await load(d.socket, win, LOAD_CLIENTS);
       console.log(`\nLoad direct (baseline): ${LOAD_CLIENTS} clients × ${win}s: ${ld.requests} requests, ${ld.creates} creates, ${ld.errors} errors`);
       console.log(`\nLoad via sockwarden: ${LOAD_CLIENTS} clients × ${LOAD_SECONDS}s in ${windows} windows of ${win}s (mixed: ping, version, list, create+delete every 4th)`);
       const rss = [rssKiB(sw.pid!)];
+      const heaps: string[] = [];
       let total = 0;
       let errors = 0;
       for (let w = 1; w <= windows; w++) {
         const l = await load(swSock, win, LOAD_CLIENTS);
         rss.push(rssKiB(sw.pid!));
+        const heap = metrics ? await jsHeap(metrics) : undefined;
+        if (heap) heaps.push(heap.used.toFixed(1));
         total += l.requests;
         errors += l.errors;
-        console.log(`  window ${w}: ${l.requests} requests, ${l.creates} creates, ${l.errors} errors, statuses ${JSON.stringify(l.statuses)}, proxy RSS after ${(rss[w]! / 1024).toFixed(1)} MiB`);
+        console.log(`  window ${w}: ${l.requests} requests, ${l.creates} creates, ${l.errors} errors, statuses ${JSON.stringify(l.statuses)}, proxy RSS after ${(rss[w]! / 1024).toFixed(1)} MiB${heap ? `, JS heap used ${heap.used.toFixed(1)} MiB, external ${heap.external.toFixed(1)} MiB` : ""}`);
       }
       const growth = (rss[windows]! - rss[1]!) / 1024;
-      console.log(`  total ${total} requests, ${errors} errors; RSS ${(rss[0]! / 1024).toFixed(1)} MiB idle → ${(rss[1]! / 1024).toFixed(1)} after window 1 → ${(rss[windows]! / 1024).toFixed(1)} after window ${windows} (growth after the first window: ${growth.toFixed(1)} MiB)`);
+      console.log(`  total ${total} requests, ${errors} errors; RSS ${(rss[0]! / 1024).toFixed(1)} MiB idle → ${(rss[1]! / 1024).toFixed(1)} after window 1 → ${(rss[windows]! / 1024).toFixed(1)} after window ${windows} (growth after the first window: ${growth.toFixed(1)} MiB)${heaps.length ? `; JS heap used ${heaps.join(" → ")} MiB` : ""}`);
     }
   } finally {
     sw?.kill("SIGTERM");
