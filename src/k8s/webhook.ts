@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { Policy } from "../policy/types.js";
 import { isExpired } from "../policy/match.js";
 import { reviewAdmission, rejectUnreadable, type AdmissionDecision } from "./admission.js";
+import { processMetricsText } from "../util/process-metrics.js";
 
 /**
  * `sockwarden webhook`: a validating admission webhook over HTTPS (node:https).
@@ -126,7 +127,7 @@ export async function startWebhook(opts: WebhookOptions): Promise<WebhookHandle>
       "# TYPE sockwarden_admission_requests_total counter",
     ];
     for (const [k, v] of [...counters].sort()) lines.push(`sockwarden_admission_requests_total{${k}} ${v}`);
-    return lines.join("\n") + "\n";
+    return lines.join("\n") + "\n" + processMetricsText();
   }
 
   function reloadTls(): boolean {

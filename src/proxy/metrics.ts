@@ -2,14 +2,10 @@
  * Prometheus metrics in the text exposition format, served on their own listener (never on the
  * proxied socket). Hand-written: one counter and one histogram do not need a dependency.
  * Labels are low-cardinality by construction: decision and route template, never raw paths.
- *
- * The process's own figures follow, under the names Prometheus client libraries use
- * (process_*, nodejs_*), so existing dashboards and alerts on them work. Read at scrape time only:
- * prom-client's default collectors were not used because they keep timers running (event-loop
- * lag sampling every 10 ms), and each wake-up is what this proxy works to avoid.
+ * The process's own figures follow (src/util/process-metrics.ts).
  */
 import http from "node:http";
-import { readdirSync } from "node:fs";
+import { processMetricsText } from "../util/process-metrics.js";
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -52,7 +48,7 @@ export class Metrics {
       out += "# HELP sockwarden_proxy_busy_poll_seconds_total Time spent spinning instead of sleeping while requests waited for the daemon (--busy-poll): CPU spent to save wake-ups.\n# TYPE sockwarden_proxy_busy_poll_seconds_total counter\n";
       out += `sockwarden_proxy_busy_poll_seconds_total ${this.busyPoll.spunMs / 1000}\n`;
     }
-    return out + renderProcessMetrics(readProcessFigures());
+    return out + processMetricsText();
   }
 
   /** Serve `/metrics` on host:port (loopback by default). */
@@ -70,58 +66,4 @@ export class Metrics {
       srv.listen(port, host, () => resolve(srv));
     });
   }
-}
-
-/** What the process reports about itself, read once per scrape. */
-export interface ProcessFigures {
-  /** CPU time since start, microseconds (process.cpuUsage). */
-  cpuUserUs: number;
-  cpuSystemUs: number;
-  /** Unix time the process started, seconds. */
-  startTimeSeconds: number;
-  residentBytes: number;
-  heapTotalBytes: number;
-  heapUsedBytes: number;
-  /** Memory outside V8's heap held by JS objects: Buffers, mostly (includes arrayBuffers). */
-  externalBytes: number;
-  /** Undefined where /proc/self/fd cannot be read. */
-  openFds: number | undefined;
-}
-
-export function readProcessFigures(): ProcessFigures {
-  const cpu = process.cpuUsage();
-  const mem = process.memoryUsage();
-  let openFds: number | undefined;
-  try {
-    // The directory read itself holds one descriptor while it lists them.
-    openFds = readdirSync("/proc/self/fd").length - 1;
-  } catch {
-    openFds = undefined;
-  }
-  return {
-    cpuUserUs: cpu.user,
-    cpuSystemUs: cpu.system,
-    startTimeSeconds: (Date.now() - performance.now()) / 1000,
-    residentBytes: mem.rss,
-    heapTotalBytes: mem.heapTotal,
-    heapUsedBytes: mem.heapUsed,
-    externalBytes: mem.external,
-    openFds,
-  };
-}
-
-/** The process section of /metrics (pure: figures in, exposition text out). */
-export function renderProcessMetrics(f: ProcessFigures): string {
-  const one = (name: string, type: "counter" | "gauge", help: string, value: number) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`;
-  let out = "";
-  out += one("process_cpu_user_seconds_total", "counter", "Total user CPU time spent in seconds.", f.cpuUserUs / 1e6);
-  out += one("process_cpu_system_seconds_total", "counter", "Total system CPU time spent in seconds.", f.cpuSystemUs / 1e6);
-  out += one("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", (f.cpuUserUs + f.cpuSystemUs) / 1e6);
-  out += one("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", Math.round(f.startTimeSeconds));
-  out += one("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", f.residentBytes);
-  if (f.openFds !== undefined) out += one("process_open_fds", "gauge", "Number of open file descriptors.", f.openFds);
-  out += one("nodejs_heap_size_total_bytes", "gauge", "Process heap size from Node.js in bytes.", f.heapTotalBytes);
-  out += one("nodejs_heap_size_used_bytes", "gauge", "Process heap size used from Node.js in bytes.", f.heapUsedBytes);
-  out += one("nodejs_external_memory_bytes", "gauge", "Node.js external memory size in bytes.", f.externalBytes);
-  return out;
 }

@@ -17,7 +17,7 @@ import type { Endpoint, Env } from "../engine/endpoint.js";
 import { loadPolicy, parseDuration } from "../policy/load.js";
 import type { Policy } from "../policy/types.js";
 import type { EngineEvent } from "./events.js";
-import { serveMetrics } from "./metrics.js";
+import { metricsText, serveMetrics } from "./metrics.js";
 import { FileSink, sinkFromSpec, type Sink, type WebhookOptions } from "./sinks/index.js";
 import { defaultStatePath, loadState, type WatchStateFile } from "./state.js";
 import { Watcher } from "./watcher.js";
@@ -193,7 +193,7 @@ export async function startWatch(opts: WatchOptions = {}): Promise<WatchHandle> 
     endpoint,
     ...(metricsAddress ? { metricsAddress } : {}),
     idle: () => w.idle(),
-    metrics: () => w.metrics.registry.metrics(),
+    metrics: () => metricsText(w.metrics.registry),
     reopen: () => {
       for (const s of sinks) s.reopen?.();
     },

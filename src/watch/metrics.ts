@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import { Counter, Gauge, Registry } from "prom-client";
 import type { Finding } from "../model/finding.js";
 import { VERSION } from "../version.js";
+import { processMetricsText } from "../util/process-metrics.js";
 
 export interface WatchMetrics {
   registry: Registry;
@@ -55,6 +56,11 @@ export function createMetrics(current: () => { findings: Iterable<Finding>; sock
   };
 }
 
+/** What /metrics serves: the watcher's registry, then the process's own figures. */
+export async function metricsText(registry: Registry): Promise<string> {
+  return (await registry.metrics()) + processMetricsText();
+}
+
 /** `127.0.0.1:9323`, `[::1]:9323`, `:9323` (all interfaces). */
 export function parseListenAddress(s: string): { host?: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(s.trim());
@@ -78,7 +84,7 @@ export async function serveMetrics(registry: Registry, addr: string): Promise<{ 
       res.writeHead(404, { "content-type": "text/plain" }).end("sockwarden: metrics are at /metrics\n");
       return;
     }
-    registry.metrics().then(
+    metricsText(registry).then(
       (text) => res.writeHead(200, { "content-type": registry.contentType }).end(req.method === "HEAD" ? undefined : text),
       (e: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${e.message}\n`),
     );

@@ -355,6 +355,9 @@ test("healthz, readyz and metrics; metrics count decisions by concern", async ()
   assert.ok(denied && Number(denied[1]) >= 1, m);
   assert.match(m, /^sockwarden_admission_requests_total\{decision="allowed",concern="none"\} \d+$/m);
   assert.match(m, /^sockwarden_admission_requests_total\{decision="error",concern="none"\} \d+$/m);
+  // The process's own figures follow, under the names client libraries use.
+  assert.match(m, /^# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes [1-9][0-9]*$/m);
+  assert.match(m, /^nodejs_heap_size_used_bytes [1-9][0-9]*$/m);
   assert.ok(!logs.some((l) => l.includes("s3cr3t")), "no env values in logs");
 });
 

@@ -142,6 +142,7 @@ test("a webhook that hangs does not block the watcher, its drops are counted, an
       return metricValue(t, "sockwarden_alerts_total", { sink: "memory", outcome: "sent" }) === 12 ? t : undefined;
     }, 60_000, "12 alerts in the memory sink");
     assert.equal(metricValue(text0, "sockwarden_containers_with_runtime_socket"), 6);
+    assert.ok((metricValue(text0, "process_resident_memory_bytes") ?? 0) > 1024 * 1024, "the process's own figures follow the watcher's");
     assert.equal(metricValue(text0, "sockwarden_findings", { concern: "socket-mount", severity: "critical" }), 6);
     assert.equal(metricValue(text0, "sockwarden_findings", { concern: "host-path", severity: "critical" }), 6);
     assert.equal(metricValue(text0, "sockwarden_events_total", { type: "container", action: "create" }), 6);

@@ -1,11 +1,11 @@
 /**
- * The process section of the proxy's /metrics: the names, types and units Prometheus client
+ * The process section of every /metrics (proxy, webhook, watch): the names, types and units Prometheus client
  * libraries use (prom-client's default collectors: process_*, nodejs_*), so dashboards built on
  * them work. Expected text written out by hand from the figures below.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { renderProcessMetrics, readProcessFigures, type ProcessFigures } from "../../src/proxy/metrics.js";
+import { renderProcessMetrics, readProcessFigures, type ProcessFigures } from "../../src/util/process-metrics.js";
 
 const FIGURES: ProcessFigures = {
   cpuUserUs: 1_500_000, // 1.5 s
