@@ -13,7 +13,7 @@ import { processMetricsText } from "../util/process-metrics.js";
  *   POST /validate   AdmissionReview v1 → AdmissionReview v1 (src/k8s/admission.ts decides)
  *   GET  /healthz    the process is up
  *   GET  /readyz     TLS material and policy are loaded
- *   GET  /metrics    Prometheus text: sockwarden_admission_requests_total{decision,concern}
+ *   GET  /metrics    Prometheus text: sockwarden_admission_requests_total{decision,concern}, then the process's own figures
  * The certificate and key are re-read when either file changes (cert-manager rotates them in
  * place); a bad pair is logged and the previous one kept. The policy is given already loaded and
  * validated: the webhook never runs with a half-read policy.
